@@ -1,0 +1,141 @@
+"""The library entry points: ``check`` and the pipeline behind every command.
+
+read -> model -> facts -> solve -> results; each phase is timed (``--timings``).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from solver.catalogue import Catalogue
+from solver.catalogue import load as load_catalogue
+from solver.catalogue.model import ModuleSpec
+from solver.diagnostics import Diagnostic, sort_diagnostics
+from solver.location import NullLocator
+from solver.read import Loaded
+from solver.report import Report, Summary
+
+
+@dataclass
+class Timings:
+    phases: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = self.phases.get(name, 0.0) + time.perf_counter() - start
+
+
+@dataclass
+class Options:
+    """What a run should do, beyond the input itself."""
+
+    modules: Sequence[str] = ()  # user catalogue files
+    extra_modules: Sequence[ModuleSpec] = ()
+    resolve: bool = True  # build the resolution (members, settings), not only findings
+    settings: bool = True  # merge settings into the resolution
+    rules: Sequence[str] = ()  # user policy files
+    policy_timeout: float = 5.0
+    timings: Timings = field(default_factory=Timings)
+
+
+def _load(source: str | os.PathLike[str] | dict[str, Any] | None, timings: Timings) -> Loaded:
+    with timings.phase("read"):
+        if isinstance(source, dict):
+            return Loaded(data=source, locator=NullLocator(), files=["<data>"])
+        from solver.read import load
+
+        return load(None if source is None else os.fspath(source))
+
+
+def run(loaded: Loaded, opts: Options, catalogue: Catalogue | None = None) -> Report:
+    """Check already-read inventory data."""
+    t = opts.timings
+    with t.phase("model"):
+        from solver.model import validate
+
+        inv, diags = validate(loaded.data, loaded.locator)
+        diags = list(loaded.notes) + diags
+        if catalogue is None:
+            catalogue = load_catalogue(opts.modules, [*loaded.modules, *opts.extra_modules])
+    with t.phase("facts"):
+        from solver import facts as facts_mod
+
+        program, side = facts_mod.build(inv, catalogue)
+        extra: list[tuple[str, str]] = []
+        settings_diags: list[Diagnostic] = []
+        from solver import settings as settings_mod
+
+        settings_plan = settings_mod.plan(inv, catalogue, side, loaded.locator)
+        program += settings_plan.facts
+        settings_diags = settings_plan.diagnostics
+        if opts.rules:
+            from solver import policy
+
+            extra = policy.load(opts.rules)
+    with t.phase("solve"):
+        from solver.solve import solve
+
+        result = solve(program, resolve=opts.resolve or bool(opts.rules), extra=extra)
+    with t.phase("results"):
+        from solver.results import Builder
+
+        builder = Builder(inv, side, loaded.locator, result.atoms)
+        Builder._catalogue_names = {
+            "service": catalogue.names("service"),
+            "legacy": catalogue.names("legacy"),
+        }
+        diags += builder.diagnostics()
+        diags += settings_diags
+        diags += settings_plan.conflicts(result.atoms)
+        if opts.rules:
+            from solver import policy
+
+            diags += policy.diagnostics(result.atoms, builder)
+        resolution = builder.resolution() if opts.resolve else None
+        if resolution is not None and opts.settings:
+            settings_plan.fill(resolution)
+    from solver.report import Resolution
+
+    return make_report(resolution or Resolution(), diags, loaded.files)
+
+
+def make_report(resolution: Any, diags: Iterable[Diagnostic], files: list[str]) -> Report:
+    ds = sort_diagnostics(list(diags))
+    summary = Summary(
+        errors=sum(d.severity == "error" for d in ds),
+        warnings=sum(d.severity == "warning" for d in ds),
+        infos=sum(d.severity == "info" for d in ds),
+        files=files,
+    )
+    return Report(resolution=resolution, diagnostics=ds, summary=summary)
+
+
+def check(
+    source: str | os.PathLike[str] | dict[str, Any] | None = None,
+    *,
+    modules: Sequence[str | os.PathLike[str]] = (),
+    rules: Sequence[str | os.PathLike[str]] = (),
+    resolve: bool = True,
+) -> Report:
+    """Check an inventory (a file, a clan directory, or the data itself).
+
+    Returns a :class:`~solver.report.Report` with every finding and, unless
+    ``resolve=False``, the resolution (``report.resolution.machines["jon"]``). Raises
+    :class:`~solver.errors.InputError` when the input cannot be used.
+    """
+    opts = Options(
+        modules=[os.fspath(m) for m in modules],
+        rules=[os.fspath(r) for r in rules],
+        resolve=resolve,
+        settings=resolve,
+    )
+    return run(_load(source, opts.timings), opts)

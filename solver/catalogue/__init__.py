@@ -1,0 +1,127 @@
+"""Load the module catalogue: the built-in one plus user files (TOML or JSON)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from pydantic import ValidationError
+
+from solver.catalogue.model import CatalogueFile, ModuleKind, ModuleSpec
+from solver.diagnostics import Diagnostic
+from solver.errors import InputError
+from solver.location import Location, format_path
+
+BUILTIN = os.path.join(os.path.dirname(__file__), "builtin.json")
+
+ModuleKey = tuple[str | None, str, ModuleKind]
+
+
+@dataclass
+class Catalogue:
+    """Modules by (input, name, kind); later sources override earlier ones."""
+
+    modules: dict[ModuleKey, ModuleSpec] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+    def add(self, specs: Iterable[ModuleSpec]) -> None:
+        for spec in specs:
+            self.modules[(spec.input, spec.name, spec.kind)] = spec
+
+    def get(self, input: str | None, name: str, kind: ModuleKind) -> ModuleSpec | None:
+        return self.modules.get((input, name, kind))
+
+    def names(self, kind: ModuleKind) -> list[str]:
+        return sorted({k[1] for k in self.modules if k[2] == kind})
+
+
+@cache
+def _builtin_specs() -> tuple[ModuleSpec, ...]:
+    with open(BUILTIN, encoding="utf-8") as fh:
+        return tuple(CatalogueFile.model_validate(json.load(fh)).modules)
+
+
+def builtin() -> Catalogue:
+    cat = Catalogue()
+    cat.add(_builtin_specs())
+    cat.files.append("<built-in>")
+    return cat
+
+
+def _toml_line(text: str, key: str | int | None) -> int:
+    if not isinstance(key, str):
+        return 1
+    pat = re.compile(r"^\s*(\[+[^\]]*\b" + re.escape(key) + r"\b|" + re.escape(key) + r"\s*=)")
+    for n, line in enumerate(text.splitlines(), 1):
+        if pat.search(line):
+            return n
+    return 1
+
+
+def read_file(path: str) -> list[ModuleSpec]:
+    """Read a user catalogue file; every problem is an InputError with its location."""
+    from solver.read import display_name
+    from solver.read.json_reader import parse_json, read_text
+
+    shown = display_name(path)
+    text = read_text(path)
+    locate: Any
+    if path.endswith(".toml"):
+        import tomllib
+
+        try:
+            data: Any = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            m = re.search(r"line (\d+), column (\d+)", str(exc))
+            loc = Location(
+                file=shown, line=int(m.group(1)) if m else 1, column=int(m.group(2)) if m else 1
+            )
+            raise InputError.single("catalogue-error", f"invalid TOML: {exc}", loc) from None
+
+        def locate(p: tuple[Any, ...]) -> Location:
+            return Location(file=shown, line=_toml_line(text, p[-1] if p else None), column=1)
+    else:
+        try:
+            data, locator = parse_json(text, shown)
+        except InputError as exc:
+            raise InputError(
+                [d.model_copy(update={"code": "catalogue-error"}) for d in exc.diagnostics]
+            ) from None
+
+        def locate(p: tuple[Any, ...]) -> Location | None:
+            return locator.locate(p, "key")
+
+    if isinstance(data, dict):
+        data.setdefault("version", 1)
+    try:
+        return CatalogueFile.model_validate(data).modules
+    except ValidationError as exc:
+        diags = []
+        for err in exc.errors(include_url=False, include_input=False):
+            loc = tuple(err["loc"])
+            diags.append(
+                Diagnostic(
+                    code="catalogue-error",
+                    severity="error",
+                    message=f"{format_path(loc) or 'catalogue'}: {err['msg']}",
+                    path=format_path(loc),
+                    location=locate(loc),
+                    hint="see the README section 'Module catalogue' for the schema",
+                )
+            )
+        raise InputError(diags) from None
+
+
+def load(extra_files: Iterable[str] = (), extra_specs: Iterable[ModuleSpec] = ()) -> Catalogue:
+    """The built-in catalogue, then modules found in the sources, then user files."""
+    cat = builtin()
+    cat.add(extra_specs)
+    for f in extra_files:
+        cat.add(read_file(f))
+        cat.files.append(f)
+    return cat

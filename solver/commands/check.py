@@ -1,0 +1,68 @@
+"""``inventory-solver check [PATH]``: every finding, with exit code 0, 1 or 2."""
+
+from __future__ import annotations
+
+import click
+
+from solver.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    RunArgs,
+    guard,
+    input_options,
+    want_color,
+    write_output,
+)
+
+FORMATS = ["text", "concise", "json", "sarif", "github"]
+
+
+@click.command(name="check")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default text; concise under pre-commit)."
+)
+@click.option(
+    "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the exit code 1.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (still 2 on unusable input).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the report to a file (atomically).")
+@input_options
+def command(
+    paths: tuple[str, ...],
+    fmt: str | None,
+    color: str,
+    fail_on: str,
+    exit_zero: bool,
+    output: str | None,
+    **kw: object,
+) -> None:
+    """Check the inventory at PATH (a JSON file, a .nix file or a clan directory;
+    default: the clan in the current directory) and report every finding."""
+    import os
+
+    if fmt is None:
+        fmt = "concise" if os.environ.get("PRE_COMMIT") else "text"
+    use_color = want_color(color) and output is None
+
+    def go() -> int:
+        from solver.render import SourceText, get_renderer
+        from solver.runner import execute
+
+        args = RunArgs(paths=paths, **kw)  # type: ignore[arg-type]
+        report = execute(args)
+        text = get_renderer(fmt)(report, sources=SourceText(), color=use_color)
+        write_output(text, output)
+        if exit_zero:
+            return EXIT_OK
+        failing = report.summary.errors + (report.summary.warnings if fail_on == "warning" else 0)
+        return EXIT_FINDINGS if failing else EXIT_OK
+
+    guard(go, fmt, use_color)

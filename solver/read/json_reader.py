@@ -1,0 +1,301 @@
+"""Read an inventory JSON file strictly, with positions computed lazily.
+
+The happy path is one C-speed ``json.loads`` (duplicate keys and ``NaN``/``Infinity``
+rejected by hooks). Positions are found only for paths that are reported: the
+:class:`JsonLocator` indexes the keys of the containers on a requested path, skipping
+sibling values with the C decoder (``validator-conventions.md`` §6.3).
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import os
+from json.decoder import scanstring  # type: ignore[attr-defined]
+from typing import Any
+
+from solver.errors import InputError
+from solver.location import Location, Part, Path, format_path
+
+_WS = " \t\n\r"
+_DECODER = json.JSONDecoder()
+
+MAX_BYTES = 256 * 1024 * 1024
+
+
+class _Duplicate(Exception):
+    pass
+
+
+class _BadConstant(Exception):
+    pass
+
+
+def _no_dup(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Duplicate()
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise _BadConstant(name)
+
+
+class JsonLocator:
+    """Maps inventory paths to positions in one JSON text, indexing containers on demand."""
+
+    def __init__(self, text: str, file: str) -> None:
+        self.text = text
+        self.file = file
+        self._lines: list[int] | None = None
+        # container offset -> key or index -> list of (key_start, key_end, value_start, value_end)
+        self._index: dict[int, dict[str | int, list[tuple[int, int, int, int]]]] = {}
+
+    # -- offsets -> positions ---------------------------------------------------------
+    def position(self, offset: int) -> tuple[int, int]:
+        if self._lines is None:
+            starts = [0]
+            find = self.text.find
+            i = find("\n")
+            while i != -1:
+                starts.append(i + 1)
+                i = find("\n", i + 1)
+            self._lines = starts
+        line = bisect.bisect_right(self._lines, offset) - 1
+        return line + 1, offset - self._lines[line] + 1
+
+    def location(self, start: int, end: int | None = None) -> Location:
+        line, col = self.position(start)
+        if end is None or end <= start:
+            return Location(file=self.file, line=line, column=col)
+        eline, ecol = self.position(end - 1)
+        if eline != line:
+            return Location(file=self.file, line=line, column=col)
+        return Location(file=self.file, line=line, column=col, end_line=line, end_column=ecol + 1)
+
+    # -- scanning -------------------------------------------------------------------
+    def _skip_ws(self, i: int) -> int:
+        text = self.text
+        n = len(text)
+        while i < n and text[i] in _WS:
+            i += 1
+        return i
+
+    def root(self) -> int:
+        return self._skip_ws(0)
+
+    def _value_end(self, i: int) -> int:
+        _, end = _DECODER.raw_decode(self.text, i)
+        return int(end)
+
+    def entries(self, start: int) -> dict[str | int, list[tuple[int, int, int, int]]]:
+        """Index the container whose opening bracket is at `start`."""
+        cached = self._index.get(start)
+        if cached is not None:
+            return cached
+        text = self.text
+        out: dict[str | int, list[tuple[int, int, int, int]]] = {}
+        opener = text[start] if start < len(text) else ""
+        i = self._skip_ws(start + 1)
+        if opener == "{":
+            while i < len(text) and text[i] != "}":
+                if text[i] != '"':
+                    break
+                key, kend = scanstring(text, i + 1)
+                j = self._skip_ws(kend)
+                j = self._skip_ws(j + 1)  # ':'
+                vend = self._value_end(j)
+                out.setdefault(key, []).append((i, kend, j, vend))
+                i = self._skip_ws(vend)
+                if i < len(text) and text[i] == ",":
+                    i = self._skip_ws(i + 1)
+        elif opener == "[":
+            idx = 0
+            while i < len(text) and text[i] != "]":
+                vend = self._value_end(i)
+                out[idx] = [(i, i, i, vend)]
+                idx += 1
+                i = self._skip_ws(vend)
+                if i < len(text) and text[i] == ",":
+                    i = self._skip_ws(i + 1)
+        self._index[start] = out
+        return out
+
+    def span(self, path: Path) -> tuple[int, int, int, int] | None:
+        """(key_start, key_end, value_start, value_end) of `path`, or None if absent."""
+        cur = self.root()
+        found: tuple[int, int, int, int] = (cur, cur, cur, cur)
+        for key in path:
+            if cur >= len(self.text) or self.text[cur] not in "{[":
+                return None
+            try:
+                entries = self.entries(cur)
+            except (ValueError, IndexError):
+                return None
+            hits = entries.get(key)
+            if not hits:
+                return None
+            found = hits[-1]
+            cur = found[2]
+        return found
+
+    def locate(self, path: Path, part: Part = "key") -> Location | None:
+        # Walk down to the deepest existing prefix, so a missing key still points somewhere.
+        for cut in range(len(path), -1, -1):
+            sp = self.span(path[:cut])
+            if sp is None:
+                continue
+            if cut == 0:
+                return self.location(sp[2], sp[2] + 1)
+            if cut < len(path) or part == "value":
+                vs, ve = sp[2], sp[3]
+                if self.text[vs] in "{[":
+                    return self.location(vs, vs + 1)
+                return self.location(vs, ve)
+            if isinstance(path[cut - 1], int):
+                return self.location(sp[2], sp[3])
+            return self.location(sp[0], sp[1])
+        return None
+
+    # -- error path -------------------------------------------------------------------
+    def find_problems(self) -> list[tuple[str, Path, int, int, int | None]]:
+        """Every duplicate key and bad constant: (kind, path, start, end, first_start)."""
+        problems: list[tuple[str, Path, int, int, int | None]] = []
+        stack: list[tuple[int, Path]] = [(self.root(), ())]
+        text = self.text
+        while stack:
+            start, path = stack.pop()
+            if text[start] not in "{[":
+                continue
+            for key, hits in self.entries(start).items():
+                if len(hits) > 1:
+                    for h in hits[1:]:
+                        problems.append(("duplicate", (*path, key), h[0], h[1], hits[0][0]))
+                for h in hits:
+                    vs, ve = h[2], h[3]
+                    if text[vs] in "{[":
+                        stack.append((vs, (*path, key)))
+                    elif text[vs] in "NI-" and text[vs:ve].lstrip("-")[:1] in ("N", "I"):
+                        problems.append(("constant", (*path, key), vs, ve, None))
+        problems.sort(key=lambda p: p[2])
+        return problems
+
+
+def read_text(file: str) -> str:
+    """Read a file as UTF-8 (a BOM is allowed), turning every OS problem into InputError."""
+    try:
+        if os.path.isdir(file):
+            raise InputError.single(
+                "io-error", f"{file} is a directory, not an inventory file", hint=None
+            )
+        size = os.path.getsize(file)
+        if size > MAX_BYTES:
+            raise InputError.single(
+                "input-too-large",
+                f"{file} is {size // (1024 * 1024)} MiB; inventory-solver reads at most "
+                f"{MAX_BYTES // (1024 * 1024)} MiB",
+            )
+        with open(file, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        raise InputError.single("io-error", f"{file}: no such file") from None
+    except PermissionError:
+        raise InputError.single("io-error", f"{file}: permission denied") from None
+    except IsADirectoryError:
+        raise InputError.single("io-error", f"{file} is a directory") from None
+    except OSError as exc:
+        raise InputError.single("io-error", f"{file}: {exc.strerror or exc}") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        raise InputError.single(
+            "encoding",
+            f"{file} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            Location(file=file, line=line, column=col),
+            hint="save the file as UTF-8",
+        ) from None
+
+
+def parse_json(text: str, file: str) -> tuple[Any, JsonLocator]:
+    """Parse strictly: syntax errors, duplicate keys and NaN/Infinity are InputErrors."""
+    locator = JsonLocator(text, file)
+    if not text.strip():
+        raise InputError.single(
+            "json-syntax",
+            f"{file} is empty",
+            Location(file=file, line=1, column=1),
+            hint='an empty inventory is written "{}"',
+        )
+    try:
+        data = json.loads(text, object_pairs_hook=_no_dup, parse_constant=_no_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError.single(
+            "json-syntax",
+            f"invalid JSON: {exc.msg}",
+            Location(file=file, line=exc.lineno, column=exc.colno),
+        ) from None
+    except RecursionError:
+        raise InputError.single(
+            "too-deep",
+            f"{file} is nested too deeply to be an inventory",
+            Location(file=file, line=1, column=1),
+        ) from None
+    except (_Duplicate, _BadConstant):
+        diags = []
+        try:
+            problems = locator.find_problems()
+        except RecursionError:  # pragma: no cover - json.loads would have failed first
+            problems = []
+        from solver.diagnostics import Diagnostic, Related
+
+        for kind, path, start, end, first in problems:
+            if kind == "duplicate":
+                diags.append(
+                    Diagnostic(
+                        code="duplicate-key",
+                        severity="error",
+                        message=f"duplicate key {json.dumps(path[-1], ensure_ascii=False)}",
+                        path=format_path(path),
+                        location=locator.location(start, end),
+                        related=(
+                            Related(
+                                message="first defined here",
+                                path=format_path(path),
+                                location=locator.location(first) if first is not None else None,
+                            ),
+                        ),
+                        hint="JSON objects must not repeat a key; keep one of them",
+                    )
+                )
+            else:
+                diags.append(
+                    Diagnostic(
+                        code="json-syntax",
+                        severity="error",
+                        message=f"{text[start:end]} is not valid JSON",
+                        path=format_path(path),
+                        location=locator.location(start, end),
+                        hint="JSON has no NaN or Infinity; use a number or a string",
+                    )
+                )
+        if not diags:
+            diags.append(
+                Diagnostic(
+                    code="json-syntax",
+                    severity="error",
+                    message="invalid JSON",
+                    path="",
+                    location=Location(file=file, line=1, column=1),
+                )
+            )
+        raise InputError(diags) from None
+    return data, locator
+
+
+def read_json(file: str, display: str | None = None) -> tuple[Any, JsonLocator]:
+    """Read and parse one JSON file; `display` is the name used in locations."""
+    return parse_json(read_text(file), display or file)

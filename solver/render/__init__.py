@@ -1,0 +1,185 @@
+"""Output renderers for a :class:`~solver.report.Report`.
+
+Every format lives in its own module with the same small surface::
+
+    def render(report, *, sources, color, codes=None) -> str
+
+:func:`get_renderer` imports only the module for the asked format, so the default text
+path never loads the json, sarif or github renderers. This package itself holds what
+the formats share: :class:`SourceText` (lines of the inputs, read lazily), the
+:class:`CodeInfo` protocol (what a code registry entry provides) and the summary line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from solver.diagnostics import Diagnostic
+    from solver.report import Report, Summary
+
+__all__ = [
+    "FORMATS",
+    "CodeInfo",
+    "Renderer",
+    "SourceText",
+    "counts",
+    "get_renderer",
+    "summary_line",
+]
+
+FORMATS: tuple[str, ...] = ("text", "concise", "json", "sarif", "github")
+
+_MODULES: dict[str, str] = {
+    "text": "solver.render.text",
+    "concise": "solver.render.concise",
+    "json": "solver.render.json_format",
+    "sarif": "solver.render.sarif",
+    "github": "solver.render.github",
+}
+
+
+class CodeInfo(Protocol):
+    """What the renderers read from a code registry entry (``solver.codes``)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def severity(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def hint(self) -> str | None: ...
+
+
+class Renderer(Protocol):
+    """The signature every format module's ``render`` has."""
+
+    def __call__(
+        self,
+        report: Report,
+        *,
+        sources: SourceText,
+        color: bool,
+        codes: Mapping[str, CodeInfo] | None = None,
+    ) -> str: ...
+
+
+def get_renderer(fmt: str) -> Renderer:
+    """The ``render`` function of format `fmt` (one of :data:`FORMATS`), imported lazily."""
+    try:
+        name = _MODULES[fmt]
+    except KeyError:
+        raise ValueError(
+            f"unknown output format {fmt!r}; expected one of {', '.join(FORMATS)}"
+        ) from None
+    module = importlib.import_module(name)
+    render: Renderer = module.render
+    return render
+
+
+class SourceText:
+    """The text of the input files, line by line, for snippets.
+
+    Files are read on first use (UTF-8, undecodable bytes replaced) and cached. A file
+    that cannot be read gives ``None`` for every line, as does a line out of range.
+    Texts already in memory (stdin, a library call) can be given up front, keyed by the
+    name used in :attr:`Location.file <solver.location.Location.file>`.
+    """
+
+    def __init__(
+        self,
+        texts: Mapping[str, str] | None = None,
+        *,
+        base: str | os.PathLike[str] | None = None,
+        read_files: bool = True,
+    ) -> None:
+        self._base = os.fspath(base) if base is not None else None
+        self._read_files = read_files
+        self._lines: dict[str, list[str] | None] = {}
+        for name, text in (texts or {}).items():
+            self._lines[name] = _split(text)
+
+    def add(self, file: str, text: str) -> None:
+        """Register the text of `file` (replacing anything read before)."""
+        self._lines[file] = _split(text)
+
+    def lines(self, file: str) -> list[str] | None:
+        """All lines of `file` without their line ends, or ``None`` if it can't be read."""
+        if file not in self._lines:
+            self._lines[file] = self._load(file)
+        return self._lines[file]
+
+    def line(self, file: str, n: int) -> str | None:
+        """Line `n` (1-based) of `file` without its line end, or ``None``."""
+        lines = self.lines(file)
+        if lines is None or n < 1 or n > len(lines):
+            return None
+        return lines[n - 1]
+
+    def _load(self, file: str) -> list[str] | None:
+        if not self._read_files or not file:
+            return None
+        path = file
+        if self._base is not None and not os.path.isabs(path):
+            path = os.path.join(self._base, path)
+        try:
+            with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+                return _split(fh.read())
+        except (OSError, ValueError):
+            return None
+
+
+def _split(text: str) -> list[str]:
+    # Lines end at "\n" only, as the readers count them; a trailing "\r" is dropped.
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+
+
+def counts(report: Report) -> Summary:
+    """The summary to print for `report`.
+
+    The report's own summary is used, except that when it counts nothing although
+    there are diagnostics (a report built by hand), the counts come from the diagnostics.
+    """
+    summary = report.summary
+    if summary.errors or summary.warnings or summary.infos or not report.diagnostics:
+        return summary
+    return summary.model_copy(update=_tally(report.diagnostics))
+
+
+def _tally(diags: Iterable[Diagnostic]) -> dict[str, int]:
+    out = {"errors": 0, "warnings": 0, "infos": 0}
+    for d in diags:
+        out[{"error": "errors", "warning": "warnings"}.get(d.severity, "infos")] += 1
+    return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _files_text(files: list[str]) -> str:
+    if not files:
+        return ""
+    if len(files) <= 3:
+        return " in " + ", ".join(files)
+    return f" in {len(files)} files"
+
+
+def summary_line(summary: Summary) -> str:
+    """``2 errors, 1 warning in inventory.json (3 ignored)`` or ``no problems found in X``."""
+    parts = []
+    if summary.errors:
+        parts.append(_plural(summary.errors, "error"))
+    if summary.warnings:
+        parts.append(_plural(summary.warnings, "warning"))
+    if summary.infos:
+        parts.append(_plural(summary.infos, "info"))
+    head = ", ".join(parts) if parts else "no problems found"
+    tail = f" ({summary.ignored} ignored)" if summary.ignored else ""
+    return head + _files_text(summary.files) + tail

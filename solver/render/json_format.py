@@ -1,0 +1,57 @@
+"""``--format json``: a versioned document with every field of every diagnostic.
+
+Schema, version 1::
+
+    {
+      "version": 1,
+      "diagnostics": [
+        {
+          "code": str, "severity": "error" | "warning" | "info", "message": str,
+          "path": str,                       # inventory path, e.g. instances.borg.roles
+          "location": {"file", "line", "column", "end_line", "end_column"} | null,
+          "related": [{"message": str, "path": str | null, "location": {...} | null}],
+          "hint": str | null, "clan_id": str | null,
+          "instance", "role", "machine", "module", "tag": str | null,
+          "args": {...}
+        }
+      ],
+      "summary": {"errors", "warnings", "infos", "ignored": int, "files": [str]}
+    }
+
+Lines and columns are 1-based; columns count Unicode code points and ``end_column`` is
+exclusive. Diagnostics are sorted by position then code. Fields appear in the order
+above; new fields may be added at the end of an object without a version change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from solver.diagnostics import sort_diagnostics
+from solver.render import CodeInfo, SourceText, counts
+from solver.report import Report
+
+VERSION = 1
+
+
+def to_data(report: Report) -> dict[str, Any]:
+    """The JSON document as plain Python data."""
+    return {
+        "version": VERSION,
+        "diagnostics": [
+            d.model_dump(mode="json") for d in sort_diagnostics(list(report.diagnostics))
+        ],
+        "summary": counts(report).model_dump(mode="json"),
+    }
+
+
+def render(
+    report: Report,
+    *,
+    sources: SourceText,
+    color: bool,
+    codes: Mapping[str, CodeInfo] | None = None,
+) -> str:
+    return json.dumps(to_data(report), indent=2, ensure_ascii=False, default=str) + "\n"

@@ -1,0 +1,67 @@
+"""Did-you-mean suggestions from the names that exist, by edit distance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+
+def distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and
+    swaps of two neighbouring characters each cost 1."""
+    if a == b:
+        return 0
+    if not a or not b:
+        return len(a) or len(b)
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            best = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                best = min(best, prev2[j - 2] + 1)
+            cur[j] = best
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def max_distance(name: str) -> int:
+    """How far off a suggestion may be: 1 for short names, about a third of longer ones."""
+    return max(1, len(name) // 3)
+
+
+def did_you_mean(name: str, candidates: Iterable[str], limit: int = 1) -> list[str]:
+    """Up to `limit` candidates close to `name`, closest first (ties by name).
+
+    A candidate equal to `name` is skipped (it's not a suggestion). One that differs
+    only in case ranks first. Deterministic for the same set of candidates.
+    """
+    if limit <= 0:
+        return []
+    folded = name.casefold()
+    cutoff = max_distance(name)
+    scored: list[tuple[int, int, str]] = []
+    for cand in set(candidates):
+        if cand == name:
+            continue
+        if cand.casefold() == folded:
+            scored.append((0, 0, cand))
+            continue
+        dist = distance(folded, cand.casefold())
+        if dist <= cutoff:
+            scored.append((1, dist, cand))
+    scored.sort()
+    return [cand for _, _, cand in scored[:limit]]
+
+
+def suggestion_text(suggestions: Sequence[str], kind: str = "") -> str | None:
+    """``did you mean the tag "backup"?`` / ``did you mean one of "a" or "b"?``, or None."""
+    if not suggestions:
+        return None
+    quoted = [f'"{s}"' for s in suggestions]
+    noun = f"the {kind} " if kind else ""
+    if len(quoted) == 1:
+        return f"did you mean {noun}{quoted[0]}?"
+    listed = ", ".join(quoted[:-1]) + " or " + quoted[-1]
+    return f"did you mean one of {listed}?"

@@ -1,0 +1,99 @@
+"""The typed results of a run: the resolution (who holds which role, with what settings)
+and the diagnostics. This is the library's public surface."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from solver.diagnostics import Diagnostic
+from solver.location import Location
+
+
+class ModuleRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    input: str | None = None
+
+
+class Via(BaseModel):
+    """Why a machine holds a role: named explicitly, or through a tag."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["explicit", "tag"]
+    tag: str | None = None
+    location: Location | None = None
+
+    def __str__(self) -> str:
+        return "explicit" if self.kind == "explicit" else f"tag {self.tag}"
+
+
+class RoleResolution(BaseModel):
+    members: list[str] = Field(description="sorted, de-duplicated machine names")
+    via: dict[str, list[Via]] = Field(default_factory=dict)
+
+
+class InstanceResolution(BaseModel):
+    name: str
+    module: ModuleRef
+    kind: Literal["service", "legacy"] = "service"
+    enabled: bool = True
+    roles: dict[str, RoleResolution] = Field(default_factory=dict)
+
+
+class Assignment(BaseModel):
+    instance: str
+    module: ModuleRef
+    role: str
+    via: list[Via] = Field(default_factory=list)
+    settings: dict[str, Any] | None = Field(
+        default=None, description="merged settings for this machine in this role"
+    )
+
+
+class MachineResolution(BaseModel):
+    name: str
+    defined: bool = True
+    machine_class: Literal["nixos", "darwin"] = "nixos"
+    tags: list[str] = Field(default_factory=list)
+    assignments: list[Assignment] = Field(default_factory=list)
+
+
+class Resolution(BaseModel):
+    shape: Literal["current", "legacy"] = "current"
+    instances: dict[str, InstanceResolution] = Field(default_factory=dict)
+    machines: dict[str, MachineResolution] = Field(default_factory=dict)
+
+
+class Summary(BaseModel):
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    ignored: int = 0
+    files: list[str] = Field(default_factory=list)
+
+
+class Report(BaseModel):
+    """Everything a run found. ``ok`` is true when there is no error."""
+
+    resolution: Resolution
+    diagnostics: list[Diagnostic] = Field(default_factory=list)
+    summary: Summary = Field(default_factory=Summary)
+
+    @property
+    def ok(self) -> bool:
+        return self.summary.errors == 0
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    def for_machine(self, machine: str) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.machine == machine]

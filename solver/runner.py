@@ -1,0 +1,61 @@
+"""One run of the CLI: project config, input, pipeline, config applied to the findings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING
+
+from solver.api import Options, Timings, make_report, run
+
+if TYPE_CHECKING:
+    from solver.commands.common import RunArgs
+    from solver.report import Report
+
+
+def execute(args: RunArgs) -> Report:
+    """Read, check and post-process the inventory named by `args` (the first path)."""
+    from solver import config as config_mod
+
+    timings = Timings()
+    with timings.phase("config"):
+        cfg = config_mod.find(args.config_file)
+    modules = [*cfg.modules, *args.modules]
+    rules = [*cfg.rules, *args.rules]
+    timeout = args.policy_timeout or cfg.policy_timeout
+    opts = Options(
+        modules=modules,
+        rules=rules,
+        resolve=args.resolve,
+        settings=args.resolve,
+        policy_timeout=timeout,
+        timings=timings,
+    )
+    path = args.paths[0] if args.paths else None
+    with timings.phase("read"):
+        if args.use_eval:
+            from solver.read.nix_eval import load_eval
+
+            loaded = load_eval(path or ".")
+        else:
+            from solver.read import load
+
+            loaded = load(path)
+    report = run(loaded, opts)
+    with timings.phase("config"):
+        report = config_mod.apply(cfg, report)
+    if args.timings:
+        total = sum(timings.phases.values())
+        parts = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in timings.phases.items())
+        print(f"timings: {parts}; total {total * 1000:.1f} ms", file=sys.stderr)
+    return report
+
+
+def rebuild(report: Report) -> Report:
+    """The report with its summary recomputed (after ignores or overrides)."""
+    new = make_report(report.resolution, report.diagnostics, report.summary.files)
+    new.summary.ignored = report.summary.ignored
+    return new
+
+
+__all__ = ["execute", "os", "rebuild"]

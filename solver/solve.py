@@ -1,0 +1,113 @@
+"""Solve: ground and solve the fact program with the rules in ``rules/*.lp``.
+
+All clingo calls live here (clingo is imported lazily: only commands that solve pay for
+it). The program is stratified and has no choices, so there is exactly one answer set;
+its shown atoms come back as plain Python tuples.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from solver.errors import InternalError
+
+RULE_FILES = ("schema.lp", "membership.lp", "checks.lp", "settings.lp", "display.lp")
+
+Term = int | str | tuple[Any, ...]
+Atom = tuple[str, tuple[Term, ...]]
+
+
+def rules_dir() -> str:
+    """`solver/rules` inside an installed wheel, else `rules/` at the source tree root."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for cand in (os.path.join(here, "rules"), os.path.join(os.path.dirname(here), "rules")):
+        if os.path.isfile(os.path.join(cand, "schema.lp")):
+            return cand
+    raise InternalError("the rule files (rules/*.lp) are missing from the installation")
+
+
+@cache
+def rules_text() -> tuple[tuple[str, str], ...]:
+    """(file name, text) of every built-in rule file, in load order."""
+    base = rules_dir()
+    out = []
+    for name in RULE_FILES:
+        path = os.path.join(base, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as fh:
+                out.append((name, fh.read()))
+    return tuple(out)
+
+
+@dataclass
+class SolveResult:
+    atoms: dict[str, list[tuple[Term, ...]]] = field(default_factory=dict)
+    stats: dict[str, float] = field(default_factory=dict)
+
+
+def _term(sym: Any, clingo: Any) -> Term:
+    t = sym.type
+    if t == clingo.SymbolType.Number:
+        return int(sym.number)
+    if t == clingo.SymbolType.String:
+        return str(sym.string)
+    if t == clingo.SymbolType.Function:
+        name = sym.name
+        args = sym.arguments
+        if not args:
+            return str(name)
+        conv = tuple(_term(a, clingo) for a in args)
+        return conv if name == "" else (name, *conv)
+    return str(sym)  # pragma: no cover - #inf/#sup never shown
+
+
+def solve(
+    facts: str,
+    *,
+    resolve: bool = False,
+    extra: Sequence[tuple[str, str]] = (),
+    consts: Iterable[tuple[str, str]] = (),
+) -> SolveResult:
+    """Run the built-in rules (plus `extra` (name, text) programs) on `facts`."""
+    import clingo
+
+    messages: list[str] = []
+
+    def logger(code: Any, msg: str) -> None:
+        messages.append(msg)
+
+    args = ["--warn=none"]
+    if resolve:
+        args += ["-c", "resolve=1"]
+    for k, v in consts:
+        args += ["-c", f"{k}={v}"]
+    ctl = clingo.Control(args, logger=logger, message_limit=50)
+    try:
+        for _name, text in rules_text():
+            ctl.add("base", [], text)
+        for _name, text in extra:
+            ctl.add("base", [], text)
+        ctl.add("base", [], facts)
+        ctl.ground([("base", [])])
+    except RuntimeError as exc:
+        raise InternalError(f"clingo failed: {exc}: {' '.join(messages)}") from None
+
+    result = SolveResult()
+    atoms = result.atoms
+
+    def on_model(model: Any) -> None:
+        for sym in model.symbols(shown=True):
+            atoms.setdefault(sym.name, []).append(
+                tuple(_term(a, clingo) for a in sym.arguments)
+            )
+
+    res = ctl.solve(on_model=on_model)
+    if not res.satisfiable:
+        raise InternalError("the rules have no answer set; this is a bug in inventory-solver")
+    for rows in atoms.values():
+        rows.sort(key=repr)
+    return result
