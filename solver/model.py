@@ -341,7 +341,7 @@ def _schema_diag(err: Any, path: Path, loc: tuple[Any, ...], locator: Locator) -
     word = _TYPE_WORDS.get(etype)
     if etype == "literal_error":
         expected = err.get("ctx", {}).get("expected", "")
-        word = "one of " + expected.replace("'", '"')
+        word = "one of " + expected.replace("'", '"').replace(" or ", ", ")
     elif etype == "string_pattern_mismatch":
         word = "string matching the pattern " + err.get("ctx", {}).get("pattern", "").strip("^$")
     elif len(loc) > len(path):

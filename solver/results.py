@@ -494,7 +494,7 @@ class Builder:
             if row[0] == m and row[1] == k
         )
         infos = [self.side.instance(i) for i in insts]
-        names = [x.name for x in infos]
+        names = [str(x.path[-1]) for x in infos]
         template = si.message or (
             "module '{module}' supports one instance per machine, but machine '{machine}' "
             "is in {count}: {instances}"
