@@ -354,6 +354,40 @@ _ALL: list[CodeInfo] = [
         clan="evaluation error",
     ),
     CodeInfo(
+        "duplicate-attribute",
+        "error",
+        "attribute already defined",
+        "A .nix attribute set defines the same attribute twice in a way Nix rejects "
+        "(\"attribute 'x' already defined\"), e.g. `inventory.machines = …` beside "
+        "`inventory = import …`.",
+        "define the attribute once",
+        clan="evaluation error",
+    ),
+    CodeInfo(
+        "clan-not-found",
+        "info",
+        "no clan call in flake.nix",
+        "flake.nix has no `clan-core.lib.clan` / `buildClan` call or flake-parts `clan` "
+        "module that inventory-solver can read; only inventory.json and machines/ were read.",
+        "use --eval for an exact check",
+    ),
+    CodeInfo(
+        "local-module",
+        "info",
+        "local module not read",
+        "A clan.service module of the clan itself (`modules.<name>`) could not be read "
+        "statically; its roles and constraints are not checked.",
+        "describe the module with --modules, or use --eval",
+    ),
+    CodeInfo(
+        "nix-missing",
+        "error",
+        "Nix is not installed",
+        "`--eval` needs the `nix` command on PATH.",
+        "install Nix, or run without --eval to read the clan statically",
+        input=True,
+    ),
+    CodeInfo(
         "opaque-value",
         "info",
         "value not read statically",

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from solver.catalogue import Catalogue, ModuleKey
+from solver.catalogue import CLAN_CORE_INPUTS, Catalogue, ModuleKey
 from solver.catalogue.model import ModuleSpec
-from solver.location import Path
+from solver.location import Path, format_path
 from solver.model import Inventory
 from solver.report import ModuleRef
 
@@ -72,8 +72,29 @@ def _unique(items: list[str]) -> list[str]:
     return sorted(set(items))
 
 
-def build(inv: Inventory, cat: Catalogue) -> tuple[str, SideTable]:
-    """The fact program for `inv` against `cat`, and the side table back to names."""
+def _legacy_name(mod: str, iname: str, used: set[str]) -> str:
+    """The display name of a legacy instance: "<module>/<instance>", unless that is taken
+    (a module or instance name containing "/", or a current instance of that name); then
+    the quoted path, so that two instances never share one entry of the resolution."""
+    name = f"{mod}/{iname}"
+    if name in used:
+        name = "services." + format_path((mod, iname))
+        n = 2
+        while name in used:
+            name = f"services.{format_path((mod, iname))}#{n}"
+            n += 1
+    used.add(name)
+    return name
+
+
+def build(
+    inv: Inventory, cat: Catalogue, opaque: list[Path] | None = None
+) -> tuple[str, SideTable]:
+    """The fact program for `inv` against `cat`, and the side table back to names.
+
+    `opaque` lists inventory paths whose values could not be read (Nix expressions that
+    are not plain data) and that decide membership.
+    """
     side = SideTable()
     nid = side.names
     out: list[str] = []
@@ -112,7 +133,7 @@ def build(inv: Inventory, cat: Catalogue) -> tuple[str, SideTable]:
 
     for k, info in enumerate(side.modules, 1):
         emit(f"module({k}).")
-        if info.key[0] is None:
+        if info.key[0] is None or info.key[0] in CLAN_CORE_INPUTS:
             emit(f"module_from_clan_core({k}).")
         spec = info.spec
         if spec is None:
@@ -166,13 +187,14 @@ def build(inv: Inventory, cat: Catalogue) -> tuple[str, SideTable]:
 
     # -- legacy instances ---------------------------------------------------------------
     services = inv.services or {}
+    used = set(inv.instances)
     for mod in sorted(services):
         key = (None, mod, "legacy")
         for iname in sorted(services[mod]):
             linst = services[mod][iname]
             side.instances.append(
                 InstanceInfo(
-                    name=f"{mod}/{iname}",
+                    name=_legacy_name(mod, iname, used),
                     path=("services", mod, iname),
                     module=module_ids[key],
                     legacy=True,
@@ -199,5 +221,36 @@ def build(inv: Inventory, cat: Catalogue) -> tuple[str, SideTable]:
                     emit(f"role_tag({i},{rid},{tid}).")
                     emit(f"role_tag_at({i},{rid},{tid},{p}).")
 
+    if opaque:
+        out.extend(_opaque_facts(opaque, side))
     out.append("")
     return "\n".join(out), side
+
+
+def _opaque_facts(paths: list[Path], side: SideTable) -> list[str]:
+    by_path = {info.path: i for i, info in enumerate(side.instances, 1)}
+    out: set[str] = set()
+    for path in paths:
+        p = [k for k in path if isinstance(k, str)]
+        if not p:
+            out.update({"opaque(machines).", "opaque(tags).", "opaque(instances)."})
+        elif p[0] == "machines":
+            out.add("opaque(tags).")
+            if len(p) == 1:
+                out.add("opaque(machines).")
+        elif p[0] == "tags":
+            out.add("opaque(tags).")
+        elif p[0] in ("instances", "services"):
+            n = 2 if p[0] == "instances" else 3
+            if len(p) < n:
+                out.add("opaque(instances).")
+                continue
+            i = by_path.get(tuple(p[:n]))
+            if i is None:
+                continue
+            rest = p[n:]
+            if rest[:1] == ["roles"] and len(rest) >= 2:
+                out.add(f"opaque_role({i},{side.names(rest[1])}).")
+            else:
+                out.add(f"opaque_instance({i}).")
+    return sorted(out)

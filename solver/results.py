@@ -297,7 +297,7 @@ class Builder:
             msg = f"(Legacy) ClanModule not found: '{name}'."
             path = info.path[:2]
             pool = self._known_names("legacy")
-        elif inp is None:
+        elif inp is None or inp == "clan-core":
             msg = f"clan-core doesn't provide clan-module with name '{name}'."
             pool = self._known_names("service")
             path = self._module_path(info)

@@ -21,6 +21,9 @@ BUILTIN = os.path.join(os.path.dirname(__file__), "builtin.json")
 
 ModuleKey = tuple[str | None, str, ModuleKind]
 
+# `module.input = "clan-core"` names the clan-core flake input: the same modules as no input.
+CLAN_CORE_INPUTS = frozenset({"clan-core"})
+
 
 @dataclass
 class Catalogue:
@@ -34,7 +37,10 @@ class Catalogue:
             self.modules[(spec.input, spec.name, spec.kind)] = spec
 
     def get(self, input: str | None, name: str, kind: ModuleKind) -> ModuleSpec | None:
-        return self.modules.get((input, name, kind))
+        found = self.modules.get((input, name, kind))
+        if found is None and input in CLAN_CORE_INPUTS:
+            found = self.modules.get((None, name, kind))
+        return found
 
     def names(self, kind: ModuleKind) -> list[str]:
         return sorted({k[1] for k in self.modules if k[2] == kind})

@@ -109,6 +109,17 @@ def guard(fn: Callable[[], int], fmt: str = "text", color: bool = False) -> None
     except MemoryError:
         click.echo("inventory-solver: out of memory reading the input", err=True)
         sys.exit(EXIT_UNUSABLE)
+    except (SystemExit, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # a bug: say so plainly, show the traceback only on request
+        if os.environ.get("INVENTORY_SOLVER_DEBUG"):
+            raise
+        click.echo(
+            f"inventory-solver: internal error ({type(exc).__name__}: {exc}); "
+            "this is a bug, please report it (INVENTORY_SOLVER_DEBUG=1 shows the traceback)",
+            err=True,
+        )
+        sys.exit(EXIT_UNUSABLE)
     sys.exit(code)
 
 
