@@ -90,7 +90,7 @@ def fail_unusable(exc: InputError, fmt: str = "text", color: bool = False) -> No
         text = get_renderer("concise" if fmt == "concise" else "text")(
             report, sources=SourceText(), color=color
         )
-        click.echo(text, nl=False, err=True)
+        click.echo(text, nl=False, err=True, color=True)
     sys.exit(EXIT_UNUSABLE)
 
 
@@ -134,7 +134,7 @@ def want_color(choice: str) -> bool:
 def write_output(text: str, output: str | None) -> None:
     """To stdout, or atomically to `output` (temporary file in the same folder, then rename)."""
     if output is None or output == "-":
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=True)  # colour was decided by --color / NO_COLOR
         return
     folder = os.path.dirname(os.path.abspath(output))
     fd, tmp = tempfile.mkstemp(prefix=".inventory-solver-", dir=folder)

@@ -1,0 +1,144 @@
+"""The command line as a user meets it: exit codes, formats, colour, output files."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from solver.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+WARN_ONLY = '{\n  "machines": {"a": {}},\n  "instances": {"sshd": {"roles": {"server": {"tags": ["nope"]}}}}\n}\n'
+
+
+def invoke(*args: str, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    return CliRunner().invoke(cli, [*args], env=env)
+
+
+@pytest.fixture
+def warn_only(tmp_path: Path) -> Path:
+    f = tmp_path / "inventory.json"
+    f.write_text(WARN_ONLY)
+    return f
+
+
+def test_clean_example_exits_0() -> None:
+    r = invoke("check", str(EXAMPLES / "borgbackup-two-instances" / "inventory.json"), "--no-cache")
+    assert r.exit_code == 0
+    assert "no problems found" in r.output
+
+
+def test_fail_on_warning(warn_only: Path) -> None:
+    assert invoke("check", str(warn_only), "--no-cache").exit_code == 0
+    assert invoke("check", str(warn_only), "--no-cache", "--fail-on", "warning").exit_code == 1
+
+
+def test_exit_zero_but_still_2_on_unusable(tmp_path: Path) -> None:
+    mistakes = EXAMPLES / "mistakes" / "inventory.json"
+    assert invoke("check", str(mistakes), "--no-cache").exit_code == 1
+    assert invoke("check", str(mistakes), "--no-cache", "--exit-zero").exit_code == 0
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    r = invoke("check", str(bad), "--no-cache", "--exit-zero")
+    assert r.exit_code == 2
+    assert "bad.json:1:2" in r.output
+
+
+def test_missing_file_exit_2_without_traceback(tmp_path: Path) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "solver", "check", str(tmp_path / "nope.json"), "--no-cache"],
+        capture_output=True,
+        text=True,
+    )
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr
+    assert "no such file" in r.stderr
+
+
+def test_concise_format(warn_only: Path) -> None:
+    r = invoke("check", str(warn_only), "--no-cache", "--format", "concise")
+    line = [ln for ln in r.output.splitlines() if "unknown-tag" in ln][0]
+    assert line.endswith(
+        "inventory.json:3:56: warning[unknown-tag] Service instance 'sshd': - server tags: "
+        "no machine with tag 'nope' found."
+    )
+
+
+def test_json_format_is_versioned(warn_only: Path) -> None:
+    data = json.loads(invoke("check", str(warn_only), "--no-cache", "--format", "json").output)
+    assert data["version"] == 1
+    d = [x for x in data["diagnostics"] if x["code"] == "unknown-tag"][0]
+    assert set(d) >= {"code", "severity", "message", "path", "location", "related", "hint"}
+    assert d["location"]["line"] == 3 and d["location"]["column"] == 56
+
+
+def test_no_color_env_and_always(warn_only: Path) -> None:
+    plain = invoke("check", str(warn_only), "--no-cache", "--color", "always", env={"NO_COLOR": ""})
+    assert "\x1b[" in plain.output  # --color always wins over an empty NO_COLOR
+    off = invoke("check", str(warn_only), "--no-cache", env={"NO_COLOR": "1"})
+    assert "\x1b[" not in off.output
+    never = invoke("check", str(warn_only), "--no-cache", "--color", "never")
+    assert "\x1b[" not in never.output
+
+
+def test_pre_commit_env_defaults_to_concise(warn_only: Path) -> None:
+    r = invoke("check", str(warn_only), "--no-cache", env={"PRE_COMMIT": "1"})
+    assert r.output.splitlines()[0].endswith("instance 'sshd' resolves to no machine")
+    assert "-->" not in r.output
+
+
+def test_output_file_written_and_input_untouched(warn_only: Path, tmp_path: Path) -> None:
+    before = warn_only.read_bytes()
+    out = tmp_path / "report.json"
+    r = invoke("check", str(warn_only), "--no-cache", "--format", "json", "-o", str(out))
+    assert r.exit_code == 0 and r.output == ""
+    assert json.loads(out.read_text())["version"] == 1
+    assert warn_only.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".inventory-solver-")] == []
+
+
+def test_resolve_json_shape() -> None:
+    inv = EXAMPLES / "borgbackup-two-instances" / "inventory.json"
+    data = json.loads(invoke("resolve", str(inv), "--format", "json", "--no-cache").output)
+    inst = data["instances"]["borgbackup-offsite"]
+    assert inst["module"] == {"name": "borgbackup", "input": None}
+    assert inst["roles"] == {"client": ["backup-server"], "server": ["offsite"]}
+    assert data["instances"]["borgbackup-local"]["roles"]["client"] == ["jon", "sara"]
+
+
+def test_resolve_by_machine_text() -> None:
+    inv = EXAMPLES / "borgbackup-two-instances" / "inventory.json"
+    out = invoke("resolve", str(inv), "--by", "machine", "--no-cache").output
+    block = out.split("\n\n")[0]
+    assert block.splitlines()[0] == "backup-server (nixos; tags: all, nixos, server)"
+    assert "borgbackup-local / server  (borgbackup; explicit)" in block
+    assert "borgbackup-offsite / client  (borgbackup; explicit)" in block
+
+
+def test_explain_code_and_unknown_subject() -> None:
+    r = invoke("explain", "incompatible-roles")
+    assert r.exit_code == 0 and r.output.startswith("incompatible-roles: roles must not share")
+
+
+def test_explain_machine() -> None:
+    inv = EXAMPLES / "borgbackup-clients-by-tag" / "inventory.json"
+    old = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        r = invoke("explain", "fred", str(inv.relative_to(ROOT)), "--no-cache")
+    finally:
+        os.chdir(old)
+    assert r.exit_code == 0
+    assert "borgbackup / client  (module borgbackup)" in r.output
+    assert (
+        "because: tag backup is listed at instances.borgbackup.roles.client.tags[0] "
+        "(examples/borgbackup-clients-by-tag/inventory.json:12:30)" in r.output
+    )
+    assert "its own tag at machines.fred.tags[0] (examples/borgbackup-clients-by-tag/inventory.json:6:24)" in r.output
