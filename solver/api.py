@@ -69,7 +69,12 @@ def run(loaded: Loaded, opts: Options, catalogue: Catalogue | None = None) -> Re
     with t.phase("facts"):
         from solver import facts as facts_mod
 
-        program, side = facts_mod.build(inv, catalogue)
+        opaque = [
+            tuple(d.args["inventory_path"])
+            for d in loaded.notes
+            if d.code == "opaque-value" and d.args.get("membership")
+        ]
+        program, side = facts_mod.build(inv, catalogue, opaque)
         extra: list[tuple[str, str]] = []
         settings_diags: list[Diagnostic] = []
         from solver import settings as settings_mod
@@ -82,9 +87,17 @@ def run(loaded: Loaded, opts: Options, catalogue: Catalogue | None = None) -> Re
 
             extra = policy.load(opts.rules)
     with t.phase("solve"):
-        from solver.solve import solve
+        if opts.rules:
+            from solver import policy
 
-        result = solve(program, resolve=opts.resolve or bool(opts.rules), extra=extra)
+            # In a child process, killed after policy_timeout seconds.
+            result = policy.solve(
+                program, extra, side, resolve=opts.resolve, timeout=opts.policy_timeout
+            )
+        else:
+            from solver.solve import solve
+
+            result = solve(program, resolve=opts.resolve, extra=extra)
     with t.phase("results"):
         from solver.results import Builder
 

@@ -15,7 +15,14 @@ from typing import Any
 
 from solver.errors import InternalError
 
-RULE_FILES = ("schema.lp", "membership.lp", "checks.lp", "settings.lp", "display.lp")
+RULE_FILES = (
+    "schema.lp",
+    "membership.lp",
+    "checks.lp",
+    "settings.lp",
+    "vocabulary.lp",
+    "display.lp",
+)
 
 Term = int | str | tuple[Any, ...]
 Atom = tuple[str, tuple[Term, ...]]
@@ -65,6 +72,48 @@ def _term(sym: Any, clingo: Any) -> Term:
     return str(sym)  # pragma: no cover - #inf/#sup never shown
 
 
+def _simple(x: str) -> Term | None:
+    """A term of `str(sym)` that is a number, a constant or `f(simple)`; else None."""
+    c = x[0]
+    if c.isdigit():
+        return int(x) if x.isdigit() else None
+    if c == "-":
+        return int(x) if x[1:].isdigit() else None
+    if "(" in x:
+        name, _, arg = x.partition("(")
+        if not name or not arg.endswith(")") or "(" in arg or '"' in arg:
+            return None
+        inner = _simple(arg[:-1]) if arg != ")" else None
+        return None if inner is None else (name, inner)
+    if c.islower() or c == "_":
+        return x if x.replace("_", "a").replace("'", "a").isalnum() else None
+    return None
+
+
+def _row(sym: Any, clingo: Any) -> tuple[str, tuple[Term, ...]]:
+    """(name, converted arguments), parsed from `str(sym)` (one C call instead of one per
+    argument, clingo-practice.md §2.3); anything unusual (strings, tuples, nested terms)
+    goes through the accessors. Both give the same values."""
+    text = str(sym)
+    name, paren, rest = text.partition("(")
+    if not paren:
+        return text, ()
+    if '"' not in rest and rest.endswith(")"):
+        parts = rest[:-1].split(",")
+        out: list[Term] = []
+        for part in parts:
+            if part.isdigit():  # the common case: an id
+                out.append(int(part))
+                continue
+            v = _simple(part)
+            if v is None:
+                break
+            out.append(v)
+        else:
+            return name, tuple(out)
+    return sym.name, tuple(_term(a, clingo) for a in sym.arguments)
+
+
 def solve(
     facts: str,
     *,
@@ -101,9 +150,11 @@ def solve(
 
     def on_model(model: Any) -> None:
         for sym in model.symbols(shown=True):
-            atoms.setdefault(sym.name, []).append(
-                tuple(_term(a, clingo) for a in sym.arguments)
-            )
+            name, row = _row(sym, clingo)
+            rows = atoms.get(name)
+            if rows is None:
+                rows = atoms[name] = []
+            rows.append(row)
 
     res = ctl.solve(on_model=on_model)
     if not res.satisfiable:
