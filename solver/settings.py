@@ -1,34 +1,852 @@
-"""Settings: per-machine merged settings and the facts the settings rules check."""
+"""Settings: per-machine merged settings and the facts the settings rules check.
+
+Semantics: clan-core-semantics.md §2.1 ("Settings precedence") and §2.2 (legacy
+``config``). Who decides what:
+
+* **Schema checks, in Python at plan time** (``unknown-setting``, ``setting-type``): they
+  are per definition and need no machine, like the model's own schema checks. A value
+  that does not fit the role's ``interface`` is reported and left out of the facts and
+  of the merged value (as the model does with schema errors).
+* **Conflicts, in rules** (``rules/settings.lp``): Python flattens each *definition
+  source* (role / machine / tag settings; legacy instance / machine / role ``config``)
+  into ``setting_node(S,P,V,Prio,Kind)`` facts -- P an option-path id, V a value id
+  (canonical JSON), Prio the override priority, Kind ``attrs``/``scalar``/``list``/
+  ``concat`` -- and the rules decide which sources apply to which machine, which win
+  on priority and what clashes (``settings-conflict``, ``settings-type-conflict``,
+  ``duplicate-setting-across-instances``).
+* **Merged values, in Python** (:meth:`Plan.fill`): for each (machine, instance, role)
+  assignment, the applying definitions are merged with the module system's rules.
+
+Merge rules (both sides agree): definitions of one option are filtered by priority
+(lowest number wins: ``lib.mkForce`` = 50, plain = 100, ``lib.mkDefault`` = 1000, written
+in JSON as ``{"_type": "override", "priority": P, "content": V}``); an overridden node
+takes its whole subtree with it; an override around a whole settings block applies to
+each of its top-level keys. Survivors merge: attribute sets recursively, declared
+``listOf`` options (and every list of a legacy ``config``) concatenate, other lists and
+scalars must be equal. Definition order (for concatenation) is clan-core's: tags
+(reverse alphabetical), machine, role (imports are merged last-first); legacy: instances
+in reverse alphabetical order, each ``lib.mkMerge [instance, machine, roles]`` (which
+gives the corpus' ``["hello"] ++ ["chromium"]`` for editors and browsing). **A clashing option is left out of the merged value**
+(it is reported instead). In the legacy shape every instance of a module writes the same
+``clan.<module>`` namespace, so each legacy assignment carries that namespace's value
+for the machine.
+
+Known approximation: when a definition dropped at an ancestor (by priority) carries a
+*lower* priority deeper down, the rules still let it win there (nested overrides of
+opposite direction are not seen in real inventories).
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from solver.catalogue import Catalogue
-from solver.diagnostics import Diagnostic
-from solver.facts import SideTable
-from solver.location import Locator
-from solver.model import Inventory
-from solver.report import Resolution
+from solver.catalogue.model import ModuleSpec, OptionSpec
+from solver.diagnostics import Diagnostic, Related
+from solver.facts import InstanceInfo, SideTable
+from solver.location import Locator, Path, format_path
+from solver.model import Inventory, Settings
+from solver.report import Assignment, MachineResolution, Resolution
 from solver.solve import Term
+
+DEFAULT_PRIO = 100
+SHOW_MACHINES = 5
+
+_SHAPE = {"attrs": "attrs", "scalar": "scalar", "list": "list", "concat": "list"}
+_SHAPE_WORD = {"attrs": "an attribute set", "scalar": "a scalar", "list": "a list"}
+_HINT_CONFLICT = (
+    "make the values equal, or mark one as an override: "
+    '{{"_type": "override", "priority": 50, "content": {value}}} (lib.mkForce) wins over '
+    "plain values (100), which win over priority 1000 (lib.mkDefault)"
+)
+
+
+class _Missing:
+    """A merged option that clashes: left out of the merged value."""
+
+
+MISSING = _Missing()
+
+
+@dataclass(slots=True)
+class Node:
+    """One option definition of a source: an attribute set or a leaf."""
+
+    kind: str  # attrs | scalar | list | concat
+    prio: int
+    path: Path  # inventory path of the value (through override "content")
+    value: Any = None
+    children: dict[str, Node] | None = None
 
 
 @dataclass
+class Source:
+    """Where settings are defined: one settings (or legacy config) block."""
+
+    id: int
+    instance: int  # instance id
+    info: InstanceInfo
+    role: str | None  # None: legacy instance or machine config
+    kind: str  # role | machine | tag | instance
+    who: str | None  # machine or tag name
+    path: Path  # inventory path of the block
+    root: Node
+
+    def describe(self) -> str:
+        if self.kind == "role":
+            base = f"role '{self.role}'"
+        elif self.kind == "tag":
+            base = f"tag '{self.who}' of role '{self.role}'"
+        elif self.kind == "machine":
+            base = f"machine '{self.who}'" + (f" of role '{self.role}'" if self.role else "")
+        else:
+            base = "instance config"
+        return f"{base} in instance '{self.info.name}'" if self.info.legacy else base
+
+
+@dataclass
+class _RoleSources:
+    root_opt: OptionSpec | None
+    role: Source | None = None
+    machines: dict[str, Source] = field(default_factory=dict)
+    tags: dict[str, Source] = field(default_factory=dict)
+
+
+@dataclass
+class _LegacySources:
+    instance: Source | None = None
+    machines: dict[str, Source] = field(default_factory=dict)
+    roles: dict[str, Source] = field(default_factory=dict)
+
+
+def _canon(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def _is_override(raw: Any) -> bool:
+    return (
+        isinstance(raw, dict)
+        and raw.get("_type") == "override"
+        and "content" in raw
+        and isinstance(raw.get("priority"), int)
+        and not isinstance(raw.get("priority"), bool)
+    )
+
+
+def _nix_type(opt: OptionSpec) -> str:
+    if opt.nix_type:
+        word = opt.nix_type
+    elif opt.type == "list":
+        word = "list of " + (_nix_type(opt.elem) if opt.elem else "anything")
+    elif opt.type == "attrs":
+        word = "attribute set of " + (_nix_type(opt.elem) if opt.elem else "anything")
+    else:
+        word = {
+            "str": "string",
+            "int": "signed integer",
+            "float": "floating point number",
+            "number": "signed integer or floating point number",
+            "bool": "boolean",
+            "path": "path",
+            "port": "16 bit unsigned integer; between 0 and 65535 (both inclusive)",
+            "enum": "one of " + ", ".join(json.dumps(v) for v in opt.values or []),
+            "submodule": "submodule",
+            "anything": "anything",
+        }[opt.type]
+    if opt.nullable and not word.startswith("null or"):
+        word = f"null or {word}"
+    return word
+
+
+_PATTERN = re.compile(r"^string matching the pattern (.*)$")
+
+
+def _fits(value: Any, opt: OptionSpec | None) -> bool:
+    """Whether `value` is of the declared type (recursively; overrides unwrapped)."""
+    while _is_override(value):
+        value = value["content"]
+    if opt is None or opt.type == "anything":
+        return True
+    if value is None:
+        return opt.nullable
+    t = opt.type
+    if t == "str":
+        if not isinstance(value, str):
+            return False
+        m = _PATTERN.match(opt.nix_type or "")
+        return m is None or re.fullmatch(m.group(1).strip("^$"), value) is not None
+    if t == "path":
+        return isinstance(value, str) and value.startswith("/")
+    if t == "bool":
+        return isinstance(value, bool)
+    if t == "int":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if t == "port":
+        return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 65535
+    if t == "float":
+        return isinstance(value, float)
+    if t == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if t == "enum":
+        return value in (opt.values or [])
+    if t == "list":
+        return isinstance(value, list) and all(_fits(e, opt.elem) for e in value)
+    if t == "attrs":
+        return isinstance(value, dict) and all(_fits(v, opt.elem) for v in value.values())
+    if t == "submodule":
+        if not isinstance(value, dict):
+            return False
+        opts = opt.options or {}
+        return all(_fits(v, opts[k]) if k in opts else opt.freeform for k, v in value.items())
+    return True  # pragma: no cover - every type is handled above
+
+
+def _instance_name_default(opt: OptionSpec | None) -> bool:
+    """The option defaults to the instance name (users' `user`, via extendSettings);
+    the catalogue records this in the option's description."""
+    return opt is not None and "computed default: the instance name" in (opt.description or "")
+
+
+def _option_at(root: OptionSpec | None, keys: Iterable[str]) -> OptionSpec | None:
+    cur = root
+    for k in keys:
+        if cur is None:
+            return None
+        if cur.type == "submodule":
+            cur = (cur.options or {}).get(k)
+        elif cur.type == "attrs":
+            cur = cur.elem
+        else:
+            return None
+    return cur
+
+
+def _service_name(spec: ModuleSpec | None, name: str, input: str | None) -> str:
+    """The option prefix clan's messages use for a service: `<input>-<module>`."""
+    del spec
+    return f"{input or 'clan-core'}-{name}"
+
+
+def _machines_text(machines: list[str]) -> str:
+    shown = ", ".join(machines[:SHOW_MACHINES])
+    if len(machines) == 1:
+        return f"machine {shown}"
+    more = len(machines) - SHOW_MACHINES
+    return f"{len(machines)} machines: {shown}" + (f" and {more} more" if more > 0 else "")
+
+
 class Plan:
-    facts: str = ""
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    """The settings facts of one inventory, and what to do with the answer."""
 
+    def __init__(self, side: SideTable, locator: Locator) -> None:
+        self.side = side
+        self.locator = locator
+        self.facts = ""
+        self.diagnostics: list[Diagnostic] = []
+        self.sources: list[Source] = []
+        self.paths: dict[tuple[str, ...], int] = {}
+        self.path_keys: list[tuple[str, ...]] = [()]
+        self.values: dict[str, int] = {}
+        self.value_text: list[str] = [""]
+        self.nodes: dict[tuple[int, int], Node] = {}
+        self.current: dict[tuple[str, str], _RoleSources] = {}
+        self.legacy: dict[str, _LegacySources] = {}
+        self._out: list[str] = []
+        self._cache: dict[tuple[int, ...], str] = {}
+
+    # -- ids --------------------------------------------------------------------------
+    def path_id(self, keys: tuple[str, ...]) -> int:
+        got = self.paths.get(keys)
+        if got is None:
+            parent = self.path_id(keys[:-1]) if len(keys) > 1 else 0
+            got = len(self.path_keys)
+            self.paths[keys] = got
+            self.path_keys.append(keys)
+            self._out.append(f"setting_path({got},{parent}).")
+        return got
+
+    def value_id(self, value: Any) -> int:
+        text = _canon(value)
+        got = self.values.get(text)
+        if got is None:
+            got = len(self.value_text)
+            self.values[text] = got
+            self.value_text.append(text)
+        return got
+
+    # -- reading the inventory --------------------------------------------------------
+    def _walk(
+        self,
+        raw: Any,
+        opt: OptionSpec | None,
+        path: Path,
+        option: str,
+        ctx: dict[str, str],
+        legacy: bool,
+        prio: int | None = None,
+    ) -> Node | None:
+        own: int | None = None
+        while _is_override(raw):
+            if own is None:
+                own = int(raw["priority"])
+            raw = raw["content"]
+            path = (*path, "content")
+        p = prio if prio is not None else own if own is not None else DEFAULT_PRIO
+        if opt is not None and opt.type == "anything":
+            opt = None
+        if opt is not None and not (raw is None and opt.nullable):
+            t = opt.type
+            ok = (
+                isinstance(raw, dict)
+                if t in ("attrs", "submodule")
+                else isinstance(raw, list) and all(_fits(e, opt.elem) for e in raw)
+                if t == "list"
+                else _fits(raw, opt)
+            )
+            if not ok:
+                self.diagnostics.append(
+                    Diagnostic(
+                        code="setting-type",
+                        severity="error",
+                        message=f"A definition for option `{option}' is not of type "
+                        f"`{_nix_type(opt)}'",
+                        path=format_path(path),
+                        location=self.locator.locate(path, "value"),
+                        hint=f"write {_nix_type(opt)} here"
+                        + (f" ({opt.description})" if opt.description else "")
+                        + "; the value is ignored for the rest of the check",
+                        args={"option": option, "type": _nix_type(opt)},
+                        **ctx,
+                    )
+                )
+                return None
+        if isinstance(raw, dict):
+            children: dict[str, Node] = {}
+            for k, v in raw.items():
+                key = str(k)
+                child_opt: OptionSpec | None = None
+                if opt is not None and opt.type == "attrs":
+                    child_opt = opt.elem
+                elif opt is not None and opt.type == "submodule":
+                    opts = opt.options or {}
+                    if key in opts:
+                        child_opt = opts[key]
+                    elif not opt.freeform:
+                        self._unknown(path, key, option, opts, ctx)
+                        continue
+                child = self._walk(
+                    v,
+                    child_opt,
+                    (*path, key),
+                    f"{option}.{format_path((key,))}",
+                    ctx,
+                    legacy,
+                )
+                if child is not None:
+                    children[key] = child
+            return Node("attrs", p, path, children=children)
+        if isinstance(raw, list):
+            kind = "concat" if legacy or (opt is not None and opt.type == "list") else "list"
+            return Node(kind, p, path, value=raw)
+        return Node("scalar", p, path, value=raw)
+
+    def _unknown(
+        self, path: Path, key: str, option: str, opts: dict[str, OptionSpec], ctx: dict[str, str]
+    ) -> None:
+        from solver.render.suggest import did_you_mean
+
+        close = did_you_mean(key, list(opts))
+        known = ", ".join(sorted(opts)) or "none"
+        hint = f'did you mean "{close[0]}"? ' if close else ""
+        hint += f"options here: {known}"
+        p = (*path, key)
+        self.diagnostics.append(
+            Diagnostic(
+                code="unknown-setting",
+                severity="error",
+                message=f"The option `{option}.{format_path((key,))}' does not exist.",
+                path=format_path(p),
+                location=self.locator.locate(p, "key"),
+                hint=hint,
+                args={"option": f"{option}.{format_path((key,))}"},
+                **ctx,
+            )
+        )
+
+    def add_source(
+        self,
+        instance: int,
+        raw: Settings,
+        *,
+        role: str | None,
+        kind: str,
+        who: str | None,
+        path: Path,
+        root_opt: OptionSpec | None,
+        option: str,
+    ) -> Source | None:
+        info = self.side.instance(instance)
+        ctx: dict[str, str] = {"instance": info.name}
+        if role is not None:
+            ctx["role"] = role
+        if kind == "machine" and who is not None:
+            ctx["machine"] = who
+        if kind == "tag" and who is not None:
+            ctx["tag"] = who
+        ctx["module"] = self.side.module(info.module).ref.name
+        # an override around the whole block applies to each top-level key
+        prio: int | None = None
+        body: Any = raw
+        bpath = path
+        while _is_override(body):
+            prio = prio if prio is not None else int(body["priority"])
+            body = body["content"]
+            bpath = (*bpath, "content")
+        if not isinstance(body, dict):
+            return None
+        root = Node("attrs", DEFAULT_PRIO, bpath, children={})
+        assert root.children is not None
+        for k, v in body.items():
+            key = str(k)
+            child_opt: OptionSpec | None = None
+            if root_opt is not None:
+                opts = root_opt.options or {}
+                if key in opts:
+                    child_opt = opts[key]
+                elif not root_opt.freeform:
+                    self._unknown(bpath, key, option, opts, ctx)
+                    continue
+            child = self._walk(
+                v,
+                child_opt,
+                (*bpath, key),
+                f"{option}.{format_path((key,))}",
+                ctx,
+                info.legacy,
+                prio,
+            )
+            if child is not None:
+                root.children[key] = child
+        src = Source(len(self.sources) + 1, instance, info, role, kind, who, path, root)
+        self.sources.append(src)
+        nid = self.side.names
+        r = nid(role) if role is not None else 0
+        w = nid(who) if who is not None else 0
+        self._out.append(f"setting_source({src.id},{instance},{r},{kind},{w}).")
+        self._flatten(src.id, root, ())
+        return src
+
+    def _flatten(self, s: int, node: Node, keys: tuple[str, ...]) -> None:
+        for k, child in (node.children or {}).items():
+            ck = (*keys, k)
+            p = self.path_id(ck)
+            self.nodes[(s, p)] = child
+            v = self.value_id(child.value) if child.kind in ("scalar", "list") else 0
+            self._out.append(f"setting_node({s},{p},{v},{child.prio},{child.kind}).")
+            if child.kind == "attrs":
+                self._flatten(s, child, ck)
+
+    # -- after the solve: diagnostics ----------------------------------------------------
     def conflicts(self, atoms: dict[str, list[tuple[Term, ...]]]) -> list[Diagnostic]:
-        return []
+        per_machine: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+        dups: dict[tuple[int, int, int, int], list[int]] = defaultdict(list)
+        for code, args in atoms.get("violation", []):
+            if code in ("settings_conflict", "settings_type_conflict"):
+                assert isinstance(args, tuple)
+                p, m, s = (int(x) for x in args)
+                per_machine[(str(code), p, m)].append(s)
+            elif code == "duplicate_setting_across_instances":
+                assert isinstance(args, tuple)
+                k, x, m, v, i = (int(a) for a in args)
+                dups[(k, x, m, v)].append(i)
+        groups: dict[tuple[str, int, tuple[int, ...]], list[str]] = defaultdict(list)
+        for (code, p, m), srcs in per_machine.items():
+            groups[(code, p, tuple(sorted(set(srcs))))].append(self.side.name(m))
+        out = [
+            self._conflict(code, p, srcs, sorted(machines))
+            for (code, p, srcs), machines in sorted(groups.items())
+        ]
+        dgroups: dict[tuple[int, int, int, tuple[int, ...]], list[str]] = defaultdict(list)
+        for (k, x, m, v), insts in dups.items():
+            dgroups[(k, x, v, tuple(sorted(set(insts))))].append(self.side.name(m))
+        out += [
+            self._duplicate(k, x, v, insts, sorted(machines))
+            for (k, x, v, insts), machines in sorted(dgroups.items())
+        ]
+        return out
 
-    def fill(self, resolution: Resolution) -> None:
+    def _option(self, src: Source, keys: tuple[str, ...], machine: str) -> str:
+        info = src.info
+        mod = self.side.module(info.module)
+        if info.legacy:
+            return f"clan.{format_path((mod.ref.name, *keys))}"
+        svc = _service_name(mod.spec, mod.ref.name, mod.ref.input)
+        base = format_path(("instances", info.name, "roles", src.role or "", "machines", machine))
+        return f"{svc}.{base}.settings.{format_path(keys)}"
+
+    def _conflict(
+        self, code: str, p: int, srcs: tuple[int, ...], machines: list[str]
+    ) -> Diagnostic:
+        rank = {"machine": 0, "tag": 1, "role": 2, "instance": 3}
+        sources = sorted((self.sources[s - 1] for s in srcs), key=lambda x: (rank[x.kind], x.id))
+        keys = self.path_keys[p]
+        first = sources[0]
+        node = self.nodes[(first.id, p)]
+        option = self._option(first, keys, machines[0])
+
+        def shown(src: Source) -> str:
+            n = self.nodes[(src.id, p)]
+            if code == "settings_type_conflict":
+                return _SHAPE_WORD[_SHAPE[n.kind]]
+            return self.value_text[self.value_id(n.value)]
+
+        parts = "; ".join(f"{shown(s)} ({s.describe()})" for s in sources)
+        where = _machines_text(machines)
+        if code == "settings_conflict":
+            cname = "settings-conflict"
+            msg = f"The option `{option}' has conflicting definition values: {parts}; on {where}"
+            hint = _HINT_CONFLICT.format(value=self.value_text[self.value_id(node.value)])
+        else:
+            cname = "settings-type-conflict"
+            msg = f"The option `{option}' has conflicting option types: {parts}; on {where}"
+            hint = "use the same kind of value (attribute set, list or scalar) everywhere"
+        related = tuple(
+            Related(
+                message=f"{s.describe()}: {shown(s)}",
+                path=format_path(self.nodes[(s.id, p)].path),
+                location=self.locator.locate(self.nodes[(s.id, p)].path, "value"),
+            )
+            for s in sources[1:]
+        )
+        mod = self.side.module(first.info.module).ref.name
+        return Diagnostic(
+            code=cname,
+            severity="error",
+            message=msg,
+            path=format_path(node.path),
+            location=self.locator.locate(node.path, "value"),
+            related=related,
+            hint=hint,
+            instance=first.info.name,
+            role=first.role,
+            machine=machines[0],
+            module=mod,
+            args={
+                "option": format_path(keys),
+                "machines": machines,
+                "values": [shown(s) for s in sources],
+            },
+        )
+
+    def _unique_value_source(
+        self, i: int, role: str, keys: tuple[str, ...], v: int, machine: str
+    ) -> Source | None:
+        p = self.paths.get(keys)
+        info = self.side.instance(i)
+        rs = self.current.get((info.name, role))
+        if rs is None or p is None:
+            return None
+        cands = [rs.machines.get(machine), *rs.tags.values(), rs.role]
+        for s in cands:
+            n = self.nodes.get((s.id, p)) if s is not None else None
+            if s is not None and n is not None and self.value_id(n.value) == v:
+                return s
         return None
+
+    def _duplicate(
+        self, k: int, x: int, v: int, insts: tuple[int, ...], machines: list[str]
+    ) -> Diagnostic:
+        mod = self.side.module(k)
+        assert mod.spec is not None
+        rule = mod.spec.unique_settings[x]
+        keys = tuple(rule.path)
+        value = self.value_text[v]
+        infos = sorted(((i, self.side.instance(i)) for i in insts), key=lambda t: t[1].name)
+        located: list[tuple[InstanceInfo, Path, str]] = []
+        for i, info in infos:
+            roles = sorted(r for (iname, r) in self.current if iname == info.name)
+            role = rule.role or (roles[0] if roles else "")
+            src = self._unique_value_source(i, role, keys, v, machines[0])
+            if src is not None:
+                located.append((info, self.nodes[(src.id, self.paths[keys])].path, "set"))
+            else:
+                located.append((info, (*info.path, "roles", role), "by default"))
+        names = " and ".join(f"'{n.name}'" for _, n in infos)
+        setting = format_path(("settings", *keys))
+        msg = (
+            f"instances {names} of module '{mod.ref.name}' both set the {rule.what} "
+            f"{value} (`{setting}') on {_machines_text(machines)}"
+        )
+        primary = located[-1]
+        related = tuple(
+            Related(
+                message=f"instance '{info.name}': {value} ({how})",
+                path=format_path(p),
+                location=self.locator.locate(p, "value" if how == "set" else "key"),
+            )
+            for info, p, how in located[:-1]
+        )
+        return Diagnostic(
+            code="duplicate-setting-across-instances",
+            severity="error",
+            message=msg,
+            path=format_path(primary[1]),
+            location=self.locator.locate(primary[1], "value" if primary[2] == "set" else "key"),
+            related=related,
+            hint=f"keep one instance for {value}, or give each instance its own {rule.what} "
+            f"({rule.source})",
+            instance=primary[0].name,
+            role=rule.role,
+            machine=machines[0],
+            module=mod.ref.name,
+            args={"option": format_path(keys), "machines": machines, "value": value},
+        )
+
+    # -- after the solve: merged values -------------------------------------------------
+    def fill(self, resolution: Resolution) -> None:
+        for mres in resolution.machines.values():
+            for a in mres.assignments:
+                if a.instance in self.legacy:
+                    _set(a, self._legacy_value(mres, a.module.name))
+                    continue
+                rs = self.current.get((a.instance, a.role))
+                if rs is None:
+                    _set(a, {})
+                    continue
+                srcs: list[Source] = []
+                if rs.tags:
+                    tags = sorted(
+                        (v.tag for v in a.via if v.kind == "tag" and v.tag in rs.tags),
+                        reverse=True,
+                    )
+                    srcs += [rs.tags[t] for t in tags if t]
+                ms = rs.machines.get(mres.name)
+                if ms is not None:
+                    srcs.append(ms)
+                if rs.role is not None:
+                    srcs.append(rs.role)
+                _set(a, self._merged(srcs) if srcs else {})
+
+    def _legacy_value(self, mres: MachineResolution, module: str) -> dict[str, Any]:
+        """The value of `clan.<module>` on the machine: every instance of the module that
+        the machine is in writes it."""
+        machine = mres.name
+        srcs: list[Source] = []
+        for a in sorted(mres.assignments, key=lambda x: x.instance, reverse=True):
+            ls = self.legacy.get(a.instance)
+            if ls is None or a.module.name != module:
+                continue
+            if ls.instance is not None and ls.instance not in srcs:
+                srcs.append(ls.instance)
+            ms = ls.machines.get(machine)
+            if ms is not None and ms not in srcs:
+                srcs.append(ms)
+            rsrc = ls.roles.get(a.role)
+            if rsrc is not None and rsrc not in srcs:
+                srcs.append(rsrc)
+        return self._merged(srcs)
+
+    def _merged(self, srcs: list[Source]) -> dict[str, Any]:
+        """The merged value of `srcs` (in definition order): a fresh object each time,
+        decoded from a cached JSON text (many machines share one source list)."""
+        key = tuple(s.id for s in srcs)
+        text = self._cache.get(key)
+        if text is None:
+            got = _merge([s.root for s in srcs])
+            text = json.dumps(got if isinstance(got, dict) else {}, ensure_ascii=False)
+            self._cache[key] = text
+        return json.loads(text)  # type: ignore[no-any-return]
+
+
+def _set(a: Assignment, value: dict[str, Any]) -> None:
+    """`a.settings = value` without pydantic's per-assignment bookkeeping (a fleet has
+    ~100k assignments; the field is declared, so dumps and validation see it as usual)."""
+    a.__dict__["settings"] = value
+    a.__pydantic_fields_set__.add("settings")
+
+
+def _copy(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: _copy(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_copy(x) for x in v]
+    return v
+
+
+def _merge(nodes: list[Node]) -> Any:
+    """The module system's merge of one option's definitions (see the module docstring)."""
+    if not nodes:
+        return MISSING
+    w = min(n.prio for n in nodes)
+    live = [n for n in nodes if n.prio == w]
+    shapes = {_SHAPE[n.kind] for n in live}
+    if len(shapes) > 1:
+        return MISSING
+    shape = shapes.pop()
+    if shape == "attrs":
+        out: dict[str, Any] = {}
+        keys: dict[str, None] = {}
+        for n in live:
+            keys.update(dict.fromkeys(n.children or {}))
+        for k in keys:
+            v = _merge([n.children[k] for n in live if n.children and k in n.children])
+            if v is not MISSING:
+                out[k] = v
+        return out
+    if shape == "list" and all(n.kind == "concat" for n in live):
+        return [_copy(e) for n in live for e in n.value]
+    first = _canon(live[0].value)
+    if all(_canon(n.value) == first for n in live[1:]):
+        return _copy(live[0].value)
+    return MISSING
+
+
+def _root_opt(spec: ModuleSpec | None, role: str) -> OptionSpec | None:
+    rspec = spec.roles.get(role) if spec else None
+    if rspec is None or rspec.interface is None:
+        return None
+    return OptionSpec(type="submodule", options=rspec.interface, freeform=rspec.freeform)
 
 
 def plan(inv: Inventory, cat: Catalogue, side: SideTable, locator: Locator) -> Plan:
-    del inv, cat, side, locator
-    return Plan()
+    """Read every settings block of `inv` into facts (and schema findings)."""
+    del cat  # the module specs are in the side table
+    pl = Plan(side, locator)
+    nid = side.names
+    for i, info in enumerate(side.instances, 1):
+        if not info.enabled:
+            continue
+        mod = side.module(info.module)
+        spec = mod.spec
+        if info.legacy:
+            mname, iname = str(info.path[1]), str(info.path[2])
+            linst = (inv.services or {})[mname][iname]
+            ls = pl.legacy.setdefault(info.name, _LegacySources())
+            base = f"clan.{format_path((mname,))}"
+            if linst.config is not None:
+                ls.instance = pl.add_source(
+                    i,
+                    linst.config,
+                    role=None,
+                    kind="instance",
+                    who=None,
+                    path=(*info.path, "config"),
+                    root_opt=None,
+                    option=base,
+                )
+            for m in sorted(linst.machines):
+                mc = linst.machines[m].config
+                if mc is not None:
+                    src = pl.add_source(
+                        i,
+                        mc,
+                        role=None,
+                        kind="machine",
+                        who=m,
+                        path=(*info.path, "machines", m, "config"),
+                        root_opt=None,
+                        option=base,
+                    )
+                    if src is not None:
+                        ls.machines[m] = src
+            for r in sorted(linst.roles):
+                rc = linst.roles[r].config
+                if rc is not None:
+                    src = pl.add_source(
+                        i,
+                        rc,
+                        role=r,
+                        kind="role",
+                        who=None,
+                        path=(*info.path, "roles", r, "config"),
+                        root_opt=None,
+                        option=base,
+                    )
+                    if src is not None:
+                        ls.roles[r] = src
+            continue
+        inst = inv.instances[info.name]
+        svc = _service_name(spec, mod.ref.name, mod.ref.input)
+        for r in sorted(inst.roles):
+            role = inst.roles[r]
+            ropt = _root_opt(spec, r)
+            rs = pl.current.setdefault((info.name, r), _RoleSources(root_opt=ropt))
+            rpath: Path = (*info.path, "roles", r)
+            prefix = f"{svc}.{format_path(rpath)}"
+            if role.settings is not None:
+                rs.role = pl.add_source(
+                    i,
+                    role.settings,
+                    role=r,
+                    kind="role",
+                    who=None,
+                    path=(*rpath, "settings"),
+                    root_opt=ropt,
+                    option=f"{prefix}.settings",
+                )
+            for m in sorted(role.machines):
+                ms = role.machines[m].settings
+                if ms is not None:
+                    src = pl.add_source(
+                        i,
+                        ms,
+                        role=r,
+                        kind="machine",
+                        who=m,
+                        path=(*rpath, "machines", m, "settings"),
+                        root_opt=ropt,
+                        option=f"{prefix}.machines.{format_path((m,))}.settings",
+                    )
+                    if src is not None:
+                        rs.machines[m] = src
+            if isinstance(role.tags, dict):
+                for t in sorted(role.tags):
+                    ts = role.tags[t].settings
+                    if ts is not None:
+                        src = pl.add_source(
+                            i,
+                            ts,
+                            role=r,
+                            kind="tag",
+                            who=t,
+                            path=(*rpath, "tags", t, "settings"),
+                            root_opt=ropt,
+                            option=f"{prefix}.tags.{format_path((t,))}.settings",
+                        )
+                        if src is not None:
+                            rs.tags[t] = src
+    # -- unique settings ----------------------------------------------------------------
+    for k, minfo in enumerate(side.modules, 1):
+        spec = minfo.spec
+        if spec is None or not spec.unique_settings:
+            continue
+        for x, rule in enumerate(spec.unique_settings):
+            keys = tuple(rule.path)
+            p = pl.path_id(keys)
+            roles = [rule.role] if rule.role else sorted(spec.roles)
+            for r in roles:
+                pl._out.append(f"unique_setting({k},{nid(r)},{p},{x}).")
+                for i, info in enumerate(side.instances, 1):
+                    if info.module != k or not info.enabled or info.legacy:
+                        continue
+                    if r not in inv.instances[info.name].roles:
+                        continue
+                    opt = _option_at(_root_opt(spec, r), keys)
+                    if _instance_name_default(opt):
+                        dv = pl.value_id(info.name)
+                    elif opt is not None and opt.has_default and opt.default is not None:
+                        dv = pl.value_id(opt.default)
+                    else:
+                        continue
+                    pl._out.append(f"unique_default({i},{nid(r)},{p},{dv}).")
+    pl._out.append("")
+    pl.facts = "\n".join(pl._out)
+    return pl
 
 
-__all__: list[Any] = ["Plan", "plan"]
+__all__ = ["Node", "Plan", "Source", "plan"]
