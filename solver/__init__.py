@@ -11,11 +11,13 @@ Library use::
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 __version__ = "0.1.0"
 
+# no `import typing` here: the cached CLI path (solver/cache.py) runs before it is needed
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from solver.api import check
     from solver.diagnostics import Diagnostic
     from solver.errors import InputError

@@ -2,15 +2,22 @@
 
 One module per subcommand under ``solver/commands/``; each is imported only when its
 command runs, so ``check`` does not pay for the others.
+
+:func:`main` first asks the result cache (``solver/cache.py``, standard library only):
+an unchanged inventory is answered before click, pydantic or clingo are imported. The
+click group is built on first use (``solver.cli.cli`` still works).
 """
 
 from __future__ import annotations
 
-import importlib
+import os
 import sys
-from typing import Any
 
-import click
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    import click
 
 COMMANDS = {
     "check": "Check an inventory and report every finding.",
@@ -19,32 +26,86 @@ COMMANDS = {
     "test": "Run policy tests: inventories with the findings they must produce.",
 }
 
-
-class LazyGroup(click.Group):
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in COMMANDS:
-            return None
-        mod = importlib.import_module(f"solver.commands.{cmd_name}")
-        command: click.Command = mod.command
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        with formatter.section("Commands"):
-            formatter.write_dl(sorted(COMMANDS.items()))
+_CLI: click.Group | None = None
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="inventory-solver", prog_name="inventory-solver")
-def cli() -> None:
-    """Check clan inventories: role membership, settings and every conflict at once."""
+def _build() -> click.Group:
+    import importlib
+
+    import click
+
+    class LazyGroup(click.Group):
+        def list_commands(self, ctx: click.Context) -> list[str]:
+            return sorted(COMMANDS)
+
+        def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+            if cmd_name not in COMMANDS:
+                return None
+            mod = importlib.import_module(f"solver.commands.{cmd_name}")
+            command: click.Command = mod.command
+            return command
+
+        def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+            with formatter.section("Commands"):
+                formatter.write_dl(sorted(COMMANDS.items()))
+
+    @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+    @click.version_option(package_name="inventory-solver", prog_name="inventory-solver")
+    def cli() -> None:
+        """Check clan inventories: role membership, settings and every conflict at once."""
+
+    return cli
+
+
+def get_cli() -> click.Group:
+    global _CLI
+    if _CLI is None:
+        _CLI = _build()
+    return _CLI
+
+
+def __getattr__(name: str) -> Any:
+    if name == "cli":
+        return get_cli()
+    raise AttributeError(name)
 
 
 def main(argv: list[str] | None = None) -> Any:
+    args = list(sys.argv[1:] if argv is None else argv)
+    key: str | None = None
+    tees: tuple[Any, Any] | None = None
+    if not os.environ.get("INVENTORY_SOLVER_NO_CACHE"):
+        from solver import cache
+
+        parsed = cache.parse(args)
+        if parsed is not None:  # check/resolve without --no-cache, --output, --eval, ...
+            try:
+                key = cache.key(args, parsed)
+            except (OSError, ValueError, RecursionError):
+                key = None
+            if key is not None:
+                hit = cache.lookup(key)
+                if hit is not None:
+                    raise SystemExit(cache.replay(hit))
+                tees = (cache.Tee(sys.stdout), cache.Tee(sys.stderr))
+                sys.stdout, sys.stderr = tees
+    import click
+
     try:
-        return cli.main(args=argv, prog_name="inventory-solver")
+        return get_cli().main(args=args, prog_name="inventory-solver")
     except KeyboardInterrupt:  # pragma: no cover - interactive
         click.echo("interrupted", err=True)
         sys.exit(130)
+    except SystemExit as exc:
+        if tees is not None and key is not None:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+            out, err = tees[0].text(), tees[1].text()
+            sys.stdout, sys.stderr = tees[0]._stream, tees[1]._stream
+            tees = None
+            from solver import cache
+
+            cache.store(key, code, out, err)
+        raise
+    finally:
+        if tees is not None:
+            sys.stdout, sys.stderr = tees[0]._stream, tees[1]._stream

@@ -26,6 +26,36 @@ def distance(a: str, b: str) -> int:
     return prev[-1]
 
 
+def _bounded(a: str, b: str, k: int) -> int:
+    """`distance(a, b)` when it is at most `k`, else some value above `k` (stops early)."""
+    if a == b:
+        return 0
+    if abs(len(a) - len(b)) > k:
+        return k + 1
+    if not a or not b:
+        return len(a) or len(b)
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            best = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                best = min(best, prev2[j - 2] + 1)
+            cur[j] = best
+        # every later cell comes from these two rows (+0 at most on the diagonal)
+        if min(cur) > k and min(prev) > k:
+            return k + 1
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+# Names longer than this get no suggestion: the edit distance is quadratic in the length,
+# and a 10,000-character name would take minutes (nobody mistypes a name that long).
+MAX_NAME = 128
+
+
 def max_distance(name: str) -> int:
     """How far off a suggestion may be: 1 for short names, about a third of longer ones."""
     return max(1, len(name) // 3)
@@ -37,20 +67,31 @@ def did_you_mean(name: str, candidates: Iterable[str], limit: int = 1) -> list[s
     A candidate equal to `name` is skipped (it's not a suggestion). One that differs
     only in case ranks first. Deterministic for the same set of candidates.
     """
-    if limit <= 0:
+    if limit <= 0 or len(name) > MAX_NAME:
         return []
     folded = name.casefold()
     cutoff = max_distance(name)
+    drop = str.maketrans("", "", folded)
     scored: list[tuple[int, int, str]] = []
+    bound = cutoff  # with limit 1, nothing farther than the best so far can win
     for cand in set(candidates):
-        if cand == name:
+        if cand == name or len(cand) > MAX_NAME:
             continue
-        if cand.casefold() == folded:
+        cf = cand.casefold()
+        if cf == folded:
             scored.append((0, 0, cand))
             continue
-        dist = distance(folded, cand.casefold())
-        if dist <= cutoff:
+        # cheap lower bounds first: the length difference, and the characters of the
+        # candidate that `name` lacks (each occurrence needs its own edit)
+        if abs(len(cf) - len(folded)) > bound:
+            continue
+        if len(cf.translate(drop)) > bound:  # characters `name` does not have at all
+            continue
+        dist = _bounded(folded, cf, bound)
+        if dist <= bound:
             scored.append((1, dist, cand))
+            if limit == 1:
+                bound = min(bound, dist)
     scored.sort()
     return [cand for _, _, cand in scored[:limit]]
 

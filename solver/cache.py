@@ -1,0 +1,369 @@
+"""Result cache: an unchanged inventory is answered without running the pipeline.
+
+This module runs before click, pydantic and clingo are imported (``solver/cli.py:main``),
+so it uses only ``os`` and ``sys`` at import time, and a C sha256 when it hashes.
+
+The key is a sha256 over everything that can change the output:
+
+* the command line (after the program name) and the current directory (file names in
+  the output are relative to it);
+* the input: the bytes of the JSON or ``.nix`` file, or for a clan directory every
+  ``.nix``/``.json``/``.toml`` file under it (``.git`` and hidden directories skipped) and
+  the names under ``machines/``;
+* the rule files, the built-in catalogue, every ``--modules``/``--rules`` file, every
+  ``inventory-solver.toml``/``pyproject.toml`` from the current directory upward (and the
+  files a config names under ``modules``/``rules``);
+* the package version, the size and modification time of every file of the ``solver``
+  package (so an edited checkout never answers from a stale entry), the clingo version;
+* the environment that changes the output: ``NO_COLOR``, ``PRE_COMMIT``,
+  ``INVENTORY_SOLVER_DEBUG``, whether stdout is a terminal, the stdout encoding.
+
+An entry is ``MAGIC key payload-sha256 exit len(stdout) len(stderr)\\n`` followed by the
+UTF-8 stdout and stderr. It is used only when its key and the sha256 of its payload
+match; anything else (a truncated, corrupt or foreign file) is ignored. Entries are
+written atomically (temporary file, then rename). A missing or read-only cache directory
+never fails a run: the cache is simply not used.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+MAGIC = b"inventory-solver-cache-1"
+ENV_DIR = "INVENTORY_SOLVER_CACHE_DIR"
+ENV_KEYS = ("NO_COLOR", "PRE_COMMIT", "INVENTORY_SOLVER_DEBUG")
+MAX_TREE_FILES = 5000  # a clan directory with more files than this is not cached
+CACHED_COMMANDS = ("check", "resolve")
+
+# Options of `check`/`resolve` and whether they take a value. An option not listed here
+# (or --no-cache, --output, --eval, --timings, --help) means: no cache for this run.
+_VALUE_OPTS = {
+    "--format",
+    "--color",
+    "--fail-on",
+    "--modules",
+    "--rules",
+    "--config",
+    "--policy-timeout",
+    "--by",
+}
+_FLAG_OPTS = {"--exit-zero"}
+_BYPASS = {"--no-cache", "-o", "--output", "--eval", "--timings", "-h", "--help", "--version"}
+
+
+def _sha256() -> Callable[..., object]:
+    try:
+        from _sha256 import sha256  # type: ignore[import-not-found]  # CPython's built-in module: no OpenSSL load
+    except ImportError:  # pragma: no cover - other interpreters / 3.12+
+        try:
+            from _sha2 import sha256  # type: ignore[import-not-found]
+        except ImportError:
+            from hashlib import sha256
+    return sha256  # type: ignore[no-any-return]
+
+
+def cache_dir() -> str:
+    """$INVENTORY_SOLVER_CACHE_DIR, else platformdirs' user cache dir for the tool."""
+    env = os.environ.get(ENV_DIR)
+    if env:
+        return env
+    if sys.platform.startswith("linux"):  # platformdirs' rule, without importing it
+        base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.expanduser("~/.cache")
+        return os.path.join(base, "inventory-solver")
+    from platformdirs import user_cache_dir
+
+    return str(user_cache_dir("inventory-solver"))
+
+
+class _Args:
+    def __init__(self) -> None:
+        self.command = ""
+        self.paths: list[str] = []
+        self.files: list[str] = []  # --modules / --rules / --config files
+        self.config: str | None = None
+
+
+def parse(argv: list[str]) -> _Args | None:
+    """The parts of a command line the key needs; None when the run is not cacheable."""
+    if not argv or argv[0] not in CACHED_COMMANDS:
+        return None
+    out = _Args()
+    out.command = argv[0]
+    i = 1
+    only_paths = False
+    while i < len(argv):
+        a = argv[i]
+        i += 1
+        if only_paths or not a.startswith("-") or a == "-":
+            if a == "-":
+                return None  # stdin
+            out.paths.append(a)
+            continue
+        if a == "--":
+            only_paths = True
+            continue
+        name, eq, value = a.partition("=")
+        if name in _BYPASS:
+            return None
+        if name in _FLAG_OPTS and not eq:
+            continue
+        if name not in _VALUE_OPTS:
+            return None
+        if not eq:
+            if i >= len(argv):
+                return None
+            value = argv[i]
+            i += 1
+        if name in ("--modules", "--rules"):
+            out.files.append(value)
+        elif name == "--config":
+            out.config = value
+            out.files.append(value)
+    return out
+
+
+class _Hasher:
+    def __init__(self) -> None:
+        self.h = _sha256()()
+
+    def add(self, *parts: str | bytes) -> None:
+        for p in parts:
+            b = p.encode("utf-8", "surrogateescape") if isinstance(p, str) else p
+            self.h.update(len(b).to_bytes(8, "little"))  # type: ignore[attr-defined]
+            self.h.update(b)  # type: ignore[attr-defined]
+
+    def file(self, path: str) -> None:
+        """The file's bytes (or that it is missing, which also changes the output)."""
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            self.add("missing", path)
+            return
+        self.add("file", path, data)
+
+    def hexdigest(self) -> str:
+        return str(self.h.hexdigest())  # type: ignore[attr-defined]
+
+
+def _tree(h: _Hasher, root: str) -> bool:
+    """Every file of a clan directory the reader may read; False if too many to hash."""
+    count = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "result")
+        h.add("dir", os.path.relpath(dirpath, root), "\0".join(sorted(dirnames)))
+        for f in sorted(filenames):
+            if f.endswith((".nix", ".json", ".toml")):
+                count += 1
+                if count > MAX_TREE_FILES:
+                    return False
+                h.file(os.path.join(dirpath, f))
+    return True
+
+
+def _package_state(h: _Hasher) -> None:
+    """Version, and size + mtime of every file of the package (and of rules/ in a checkout)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    from solver import __version__
+
+    h.add("version", __version__)
+    roots = [here]
+    checkout_rules = os.path.join(os.path.dirname(here), "rules")
+    if os.path.isdir(checkout_rules):
+        roots.append(checkout_rules)
+    for root in roots:
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+            for f in sorted(filenames):
+                if f.endswith((".py", ".lp", ".json", ".toml")):
+                    p = os.path.join(dirpath, f)
+                    try:
+                        st = os.stat(p)
+                    except OSError:
+                        continue
+                    h.add(p, str(st.st_size), str(st.st_mtime_ns))
+                    if f.endswith((".lp", ".json")):  # rules and catalogue: their bytes too
+                        h.file(p)
+
+
+def _clingo_version() -> str:
+    """From the installed distribution's metadata directory name (no import of clingo)."""
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for n in names:
+            if n.startswith("clingo-") and n.endswith(".dist-info"):
+                return n
+        if "clingo" in names:
+            return os.path.join(entry, "clingo")
+    return "none"
+
+
+def _configs(h: _Hasher, explicit: str | None) -> None:
+    """Config files from the current directory upward, and the files they name."""
+    found: list[str] = []
+    if explicit is not None:
+        found.append(explicit)
+    else:
+        cur = os.path.abspath(".")
+        while True:
+            for name in ("inventory-solver.toml", "pyproject.toml"):
+                p = os.path.join(cur, name)
+                if os.path.isfile(p):
+                    found.append(p)
+            parent = os.path.dirname(cur)
+            if parent == cur:
+                break
+            cur = parent
+    for p in found:
+        h.file(p)
+        try:
+            with open(p, "rb") as fh:
+                raw = fh.read()
+        except OSError:
+            continue
+        if b"modules" not in raw and b"rules" not in raw:
+            continue
+        try:
+            import tomllib
+
+            data = tomllib.loads(raw.decode("utf-8-sig"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        if os.path.basename(p) == "pyproject.toml":
+            data = data.get("tool", {}).get("inventory-solver", {})
+        base = os.path.dirname(os.path.abspath(p))
+        for k in ("modules", "rules"):
+            v = data.get(k) if isinstance(data, dict) else None
+            for f in v if isinstance(v, list) else []:
+                if isinstance(f, str):
+                    h.file(os.path.join(base, f))
+
+
+def key(argv: list[str], args: _Args) -> str | None:
+    """The cache key of this run, or None when it should not be cached."""
+    h = _Hasher()
+    h.add(MAGIC, "\0".join(argv), os.getcwd())
+    for k in ENV_KEYS:
+        h.add(k, os.environ.get(k, "\0unset"))
+    out = sys.stdout
+    h.add("tty", str(bool(out is not None and out.isatty())))
+    h.add("enc", str(getattr(out, "encoding", "")), str(getattr(out, "errors", "")))
+    for p in args.paths or ["."]:
+        if os.path.isdir(p):
+            if not _tree(h, p):
+                return None
+        elif p.endswith(".nix"):
+            # a .nix file: its directory is the clan (imports, inventory.json, machines/)
+            if not _tree(h, os.path.dirname(p) or "."):
+                return None
+            h.file(p)
+        else:
+            h.file(p)
+    for f in args.files:
+        h.file(f)
+    _configs(h, args.config)
+    _package_state(h)
+    h.add("clingo", _clingo_version())
+    return h.hexdigest()
+
+
+def _entry_path(k: str) -> str:
+    return os.path.join(cache_dir(), k[:2], k)
+
+
+def lookup(k: str) -> tuple[int, bytes, bytes] | None:
+    """The stored (exit code, stdout, stderr) for key `k`, if a sound entry exists."""
+    try:
+        with open(_entry_path(k), "rb") as fh:
+            raw = fh.read()
+    except OSError:
+        return None
+    head, nl, payload = raw.partition(b"\n")
+    if not nl:
+        return None
+    parts = head.split(b" ")
+    if len(parts) != 6 or parts[0] != MAGIC or parts[1] != k.encode():
+        return None
+    try:
+        code, n_out, n_err = int(parts[3]), int(parts[4]), int(parts[5])
+    except ValueError:
+        return None
+    if code not in (0, 1) or n_out < 0 or n_err < 0 or n_out + n_err != len(payload):
+        return None
+    digest = _sha256()(payload).hexdigest()  # type: ignore[attr-defined]
+    if digest.encode() != parts[2]:
+        return None
+    return code, payload[:n_out], payload[n_out:]
+
+
+def store(k: str, code: int, out: str, err: str) -> None:
+    """Write an entry atomically; any OS problem just means no entry."""
+    if code not in (0, 1):
+        return
+    try:
+        b_out = out.encode("utf-8", "surrogateescape")
+        b_err = err.encode("utf-8", "surrogateescape")
+    except UnicodeError:  # pragma: no cover - defensive
+        return
+    payload = b_out + b_err
+    digest = _sha256()(payload).hexdigest()  # type: ignore[attr-defined]
+    head = b" ".join(
+        [
+            MAGIC,
+            k.encode(),
+            digest.encode(),
+            str(code).encode(),
+            b"%d" % len(b_out),
+            b"%d" % len(b_err),
+        ]
+    )
+    path = _entry_path(k)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(head + b"\n" + payload)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+def replay(entry: tuple[int, bytes, bytes]) -> int:
+    """Print a stored result exactly as the run that made it did; its exit code."""
+    code, out, err = entry
+    for stream, data in ((sys.stdout, out), (sys.stderr, err)):
+        if data and stream is not None:
+            stream.write(data.decode("utf-8", "surrogateescape"))
+            stream.flush()
+    return code
+
+
+class Tee:
+    """A text stream that records what is written to it (for storing the result)."""
+
+    def __init__(self, stream: object) -> None:
+        self._stream = stream
+        self.parts: list[str] = []
+
+    def write(self, s: str) -> int:
+        n: int = self._stream.write(s)  # type: ignore[attr-defined]
+        if isinstance(s, str):
+            self.parts.append(s)
+        return n
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+    def text(self) -> str:
+        return "".join(self.parts)

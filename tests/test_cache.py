@@ -1,0 +1,171 @@
+"""The result cache (solver/cache.py): hits are byte-identical, changes miss, bad entries
+are ignored, --no-cache and --output bypass it, a read-only cache dir never fails a run."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from benchmarks.generate import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(args: list[str], cwd: Path, cache: Path, **env: str) -> subprocess.CompletedProcess[bytes]:
+    e = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "PRE_COMMIT")}
+    e["INVENTORY_SOLVER_CACHE_DIR"] = str(cache)
+    e.pop("INVENTORY_SOLVER_NO_CACHE", None)
+    e.update(env)
+    return subprocess.run(
+        [sys.executable, "-m", "solver", *args], cwd=cwd, env=e, capture_output=True
+    )
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted(p for p in cache.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def clan(tmp_path: Path) -> Path:
+    (tmp_path / "inv.json").write_text(json.dumps(generate(30, 40, seed=3)), encoding="utf-8")
+    return tmp_path
+
+
+def test_hit_is_byte_identical(clan: Path) -> None:
+    cache = clan / "cache"
+    first = _run(["check", "inv.json"], clan, cache)
+    assert first.returncode == 1, first.stderr
+    assert len(_entries(cache)) == 1
+    second = _run(["check", "inv.json"], clan, cache)
+    assert (second.returncode, second.stdout, second.stderr) == (
+        first.returncode,
+        first.stdout,
+        first.stderr,
+    )
+    # the same run without the cache prints the same bytes
+    fresh = _run(["check", "inv.json", "--no-cache"], clan, cache)
+    assert (fresh.returncode, fresh.stdout, fresh.stderr) == (1, first.stdout, first.stderr)
+
+
+def test_hit_does_not_run_the_pipeline(clan: Path) -> None:
+    cache = clan / "cache"
+    _run(["check", "inv.json"], clan, cache)
+    probe = (
+        "import sys; from solver.cli import main\n"
+        "try:\n    main(['check', 'inv.json'])\nexcept SystemExit as e:\n    code = e.code\n"
+        "bad = [m for m in ('click', 'pydantic', 'clingo') if m in sys.modules]\n"
+        "sys.stderr.write(repr(bad))\n"
+    )
+    e = dict(os.environ, INVENTORY_SOLVER_CACHE_DIR=str(cache))
+    out = subprocess.run([sys.executable, "-c", probe], cwd=clan, env=e, capture_output=True)
+    assert out.stderr.decode().endswith("[]"), out.stderr
+
+
+def test_resolve_hit_and_exit_zero(clan: Path) -> None:
+    cache = clan / "cache"
+    data = generate(30, 40, seed=3)
+    data["instances"] = {k: v for k, v in data["instances"].items() if k.startswith("pkgs")}
+    (clan / "ok.json").write_text(json.dumps(data), encoding="utf-8")
+    first = _run(["resolve", "ok.json", "--format", "json"], clan, cache)
+    assert first.returncode == 0, first.stderr
+    second = _run(["resolve", "ok.json", "--format", "json"], clan, cache)
+    assert (second.returncode, second.stdout) == (0, first.stdout)
+    assert len(_entries(cache)) == 1
+
+
+def test_change_of_input_or_flag_misses(clan: Path) -> None:
+    cache = clan / "cache"
+    base = _run(["check", "inv.json"], clan, cache)
+    flag = _run(["check", "inv.json", "--format", "json"], clan, cache)
+    assert flag.stdout != base.stdout
+    assert len(_entries(cache)) == 2
+    env = _run(["check", "inv.json"], clan, cache, NO_COLOR="1")
+    assert env.returncode == 1
+    assert len(_entries(cache)) == 3
+    data = json.loads((clan / "inv.json").read_text())
+    data["instances"].pop("typo-module-0")
+    (clan / "inv.json").write_text(json.dumps(data), encoding="utf-8")
+    changed = _run(["check", "inv.json"], clan, cache)
+    assert b"borgbackupp" in base.stdout and b"borgbackupp" not in changed.stdout
+    assert len(_entries(cache)) == 4
+
+
+def test_corrupt_or_foreign_entry_is_ignored(clan: Path) -> None:
+    cache = clan / "cache"
+    first = _run(["check", "inv.json"], clan, cache)
+    (entry,) = _entries(cache)
+    raw = entry.read_bytes()
+    # a flipped payload byte: the payload sha256 no longer matches
+    entry.write_bytes(raw[:-5] + b"X" + raw[-4:])
+    again = _run(["check", "inv.json"], clan, cache)
+    assert (again.returncode, again.stdout) == (1, first.stdout)
+    # a foreign entry (another key's header) under this key's name
+    head, _, _payload = raw.partition(b"\n")
+    parts = head.split(b" ")
+    parts[1] = b"0" * 64
+    entry.write_bytes(b" ".join(parts) + b"\n" + b"forged output\n")
+    again = _run(["check", "inv.json"], clan, cache)
+    assert (again.returncode, again.stdout) == (1, first.stdout)
+    # garbage, and a truncated file
+    for junk in (b"\x00\xff garbage", raw[: len(raw) // 2], b""):
+        entry.write_bytes(junk)
+        again = _run(["check", "inv.json"], clan, cache)
+        assert (again.returncode, again.stdout) == (1, first.stdout)
+
+
+def test_no_cache_and_output_bypass(clan: Path) -> None:
+    cache = clan / "cache"
+    _run(["check", "inv.json", "--no-cache"], clan, cache)
+    assert not cache.exists()
+    out = _run(["check", "inv.json", "-o", "report.txt"], clan, cache)
+    assert out.returncode == 1
+    assert (clan / "report.txt").exists()
+    assert not cache.exists()
+    _run(["check", "inv.json", "--timings"], clan, cache)
+    assert not cache.exists()
+
+
+def test_unusable_cache_dir_never_fails(clan: Path) -> None:
+    blocker = clan / "not-a-dir"
+    blocker.write_text("x")
+    res = _run(["check", "inv.json"], clan, blocker / "sub")
+    assert res.returncode == 1 and b"borgbackupp" in res.stdout
+    if os.geteuid() != 0:  # root ignores permissions
+        ro = clan / "ro"
+        ro.mkdir()
+        ro.chmod(0o500)
+        try:
+            res = _run(["check", "inv.json"], clan, ro)
+            assert res.returncode == 1 and b"borgbackupp" in res.stdout
+        finally:
+            ro.chmod(0o700)
+
+
+def test_clan_directory_key_covers_its_files(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    clan = tmp_path / "clan"
+    clan.mkdir()
+    (clan / "inventory.json").write_text(json.dumps(generate(30, 40, seed=5)))
+    first = _run(["check", "clan"], tmp_path, cache)
+    assert first.returncode == 1, first.stderr
+    (clan / "machines" / "extra").mkdir(parents=True)
+    second = _run(["check", "clan"], tmp_path, cache)
+    assert len(_entries(cache)) == 2  # a new machines/ entry is a different input
+    assert second.returncode in (0, 1)
+
+
+def test_parse_rules() -> None:
+    from solver import cache
+
+    assert cache.parse(["explain", "x"]) is None
+    assert cache.parse(["check", "--eval"]) is None
+    assert cache.parse(["check", "-", "--format", "json"]) is None
+    assert cache.parse(["check", "--unknown-flag"]) is None
+    got = cache.parse(["check", "a.json", "--modules=m.toml", "--rules", "r.lp", "--exit-zero"])
+    assert got is not None
+    assert got.paths == ["a.json"] and got.files == ["m.toml", "r.lp"]
