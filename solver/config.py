@@ -35,7 +35,7 @@ CONFIG_NAMES = ("inventory-solver.toml", "pyproject.toml")
 
 
 class Ignore(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
     code: str
     reason: str = Field(min_length=1)
@@ -55,7 +55,7 @@ class Ignore(BaseModel):
 
 
 class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, defer_build=True)
 
     modules: list[str] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)

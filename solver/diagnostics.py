@@ -15,7 +15,7 @@ SEVERITY_RANK: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
 class Related(BaseModel):
     """Another place that takes part in a finding (the other side of a conflict)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     message: str
     path: str | None = None
@@ -25,7 +25,7 @@ class Related(BaseModel):
 class Diagnostic(BaseModel):
     """One finding: what is wrong, where, and how to fix it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     code: str
     severity: Severity

@@ -27,7 +27,7 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*$")
 class Location(BaseModel):
     """A position in a file: 1-based line and column (columns count Unicode code points)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     file: str
     line: int

@@ -3,7 +3,7 @@ and the diagnostics. This is the library's public surface."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -12,7 +12,7 @@ from solver.location import Location
 
 
 class ModuleRef(BaseModel):
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
     input: str | None = None
@@ -21,7 +21,7 @@ class ModuleRef(BaseModel):
 class Via(BaseModel):
     """Why a machine holds a role: named explicitly, or through a tag."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     kind: Literal["explicit", "tag"]
     tag: str | None = None
@@ -32,11 +32,15 @@ class Via(BaseModel):
 
 
 class RoleResolution(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     members: list[str] = Field(description="sorted, de-duplicated machine names")
     via: dict[str, list[Via]] = Field(default_factory=dict)
 
 
 class InstanceResolution(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     name: str
     module: ModuleRef
     kind: Literal["service", "legacy"] = "service"
@@ -45,6 +49,8 @@ class InstanceResolution(BaseModel):
 
 
 class Assignment(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     instance: str
     module: ModuleRef
     role: str
@@ -55,6 +61,8 @@ class Assignment(BaseModel):
 
 
 class MachineResolution(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     name: str
     defined: bool = True
     machine_class: Literal["nixos", "darwin"] = "nixos"
@@ -63,12 +71,16 @@ class MachineResolution(BaseModel):
 
 
 class Resolution(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     shape: Literal["current", "legacy"] = "current"
     instances: dict[str, InstanceResolution] = Field(default_factory=dict)
     machines: dict[str, MachineResolution] = Field(default_factory=dict)
 
 
 class Summary(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     errors: int = 0
     warnings: int = 0
     infos: int = 0
@@ -77,6 +89,8 @@ class Summary(BaseModel):
 
 
 class Report(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     """Everything a run found. ``ok`` is true when there is no error."""
 
     resolution: Resolution
@@ -97,3 +111,22 @@ class Report(BaseModel):
 
     def for_machine(self, machine: str) -> list[Diagnostic]:
         return [d for d in self.diagnostics if d.machine == machine]
+
+
+M = TypeVar("M", bound=BaseModel)
+_FIELDS_SET: dict[type[BaseModel], set[str]] = {}
+
+
+def construct(cls: type[M], **fields: Any) -> M:
+    """Build a model from values that are already typed (our own results), without
+    validation: like ``cls.model_construct`` with every field given, but cheaper, since a
+    large fleet's resolution has hundreds of thousands of these objects."""
+    obj = cls.__new__(cls)
+    fields_set = _FIELDS_SET.get(cls)
+    if fields_set is None:
+        fields_set = _FIELDS_SET[cls] = set(cls.model_fields)
+    object.__setattr__(obj, "__dict__", fields)
+    object.__setattr__(obj, "__pydantic_fields_set__", fields_set)
+    object.__setattr__(obj, "__pydantic_extra__", None)
+    object.__setattr__(obj, "__pydantic_private__", None)
+    return obj

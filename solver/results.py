@@ -17,6 +17,7 @@ from solver.facts import InstanceInfo, SideTable
 from solver.location import Locator, Path, format_path
 from solver.model import Inventory
 from solver.report import (
+    construct,
     Assignment,
     InstanceResolution,
     MachineResolution,
@@ -70,24 +71,31 @@ class Builder:
         if info.legacy:
             mod, inst = str(info.path[1]), str(info.path[2])
             names = (self.inv.services or {})[mod][inst].roles[role].machines
-            return (*self.role_path(info, role), "machines", names.index(machine))
+            return (*self.role_path(info, role), "machines", self._first_index(names, machine))
         return (*self.role_path(info, role), "machines", machine)
 
     def tag_path(self, info: InstanceInfo, role: str, tag: str) -> Path:
         if info.legacy:
             mod, inst = str(info.path[1]), str(info.path[2])
             tags = (self.inv.services or {})[mod][inst].roles[role].tags
-            return (*self.role_path(info, role), "tags", tags.index(tag))
+            return (*self.role_path(info, role), "tags", self._first_index(tags, tag))
         rtags = self.inv.instances[info.name].roles[role].tags
         if isinstance(rtags, list):
-            return (*self.role_path(info, role), "tags", rtags.index(tag))
+            return (*self.role_path(info, role), "tags", self._first_index(rtags, tag))
         return (*self.role_path(info, role), "tags", tag)
 
-    def via_path(self, info: InstanceInfo, role: str, machine: str, via: Term) -> Path:
-        if via == "explicit":
-            return self.explicit_path(info, role, machine)
-        assert isinstance(via, tuple)
-        return self.tag_path(info, role, self.n(int(via[1])))
+    def _first_index(self, items: list[str], item: str) -> int:
+        """`items.index(item)`, with one index per list (a role may list 100,000 tags)."""
+        cache: dict[int, tuple[list[str], dict[str, int]]] = self.__dict__.setdefault(
+            "_index_cache", {}
+        )
+        hit = cache.get(id(items))
+        if hit is None or hit[0] is not items:
+            first: dict[str, int] = {}
+            for i, x in enumerate(items):
+                first.setdefault(x, i)
+            hit = cache[id(items)] = (items, first)
+        return hit[1][item]
 
     def diag(
         self,
@@ -194,7 +202,7 @@ class Builder:
     def unknown_tag_machine(self, a: tuple[Term, ...]) -> Diagnostic:
         t, m = (int(x) for x in a)  # type: ignore[arg-type]
         tag, machine = self.n(t), self.n(m)
-        idx = self.inv.tags[tag].index(machine)
+        idx = self._first_index(self.inv.tags[tag], machine)
         return self.diag(
             "unknown-machine",
             f"tags.{format_path((tag,))} names '{machine}', which is not defined in the "
@@ -545,7 +553,10 @@ class Builder:
         assert mod.spec is not None and mod.spec.single_instance is not None
         si = mod.spec.single_instance
         insts = [x for x in self.side.instances if x.module == k and x.enabled]
-        msg = (si.message or "module '{module}' supports one instance per clan, but {count} are defined").format(
+        msg = (
+            si.message
+            or "module '{module}' supports one instance per clan, but {count} are defined"
+        ).format(
             module=mod.ref.name, count=n, machine="", instances=", ".join(x.name for x in insts)
         )
         return self.diag(
@@ -557,12 +568,6 @@ class Builder:
             related=tuple(self.related("instance of the module", x.path) for x in insts[:1]),
             module=mod.ref.name,
             instance=insts[1].name,
-        )
-
-    def _vias(self, i: int, r: int, m: int) -> list[Term]:
-        return sorted(
-            (row[3] for row in self._via_rows.get((i, r, m), [])),
-            key=lambda v: (v != "explicit", repr(v)),
         )
 
     def incompatible_roles(self, a: tuple[Term, ...]) -> Diagnostic:
@@ -624,9 +629,7 @@ class Builder:
             hint=f"remove '{machine}' from role '{role}'"
             + (f" ({mod.spec.classes_source})" if mod.spec.classes_source else ""),
             related=(
-                self.related(
-                    f"machineClass of '{machine}'", ("machines", machine, "machineClass")
-                ),
+                self.related(f"machineClass of '{machine}'", ("machines", machine, "machineClass")),
             ),
             instance=info.name,
             role=role,
@@ -635,84 +638,91 @@ class Builder:
         )
 
     # -- resolution -----------------------------------------------------------------------
-    @property
-    def _via_rows(self) -> dict[tuple[int, int, int], list[tuple[Term, ...]]]:
-        cached = getattr(self, "_via_cache", None)
-        if cached is None:
-            cached = defaultdict(list)
-            for row in self.atoms.get("via", []):
-                cached[(int(row[0]), int(row[1]), int(row[2]))].append(row)  # type: ignore[arg-type]
-            self._via_cache = cached
-        return cached
-
     def resolution(self) -> Resolution:
+        """The resolution from the shown atoms. Objects are built with `construct`
+        (the values come from our own rules, already typed): a large fleet has hundreds of
+        thousands of memberships, and validating each would dominate `resolve`."""
         side = self.side
+        n = self.n
         res = Resolution(shape="legacy" if self.inv.services is not None else "current")
-        for mname in sorted(self.inv.machines):
-            m = self.inv.machines[mname]
-            res.machines[mname] = MachineResolution(name=mname, machine_class=m.machineClass)
         tags: dict[str, set[str]] = defaultdict(set)
         for row in self.atoms.get("has_tag", []):
-            tags[self.n(int(row[0]))].add(self.n(int(row[1])))  # type: ignore[arg-type]
-        for mname, ts in tags.items():
-            if mname in res.machines:
-                res.machines[mname].tags = sorted(ts)
-        for idx, info in enumerate(side.instances, 1):
-            mod = side.module(info.module)
-            res.instances[info.name] = InstanceResolution(
+            tags[n(int(row[0]))].add(n(int(row[1])))  # type: ignore[arg-type]
+        machines: dict[str, MachineResolution] = {}
+        for mname, m in self.inv.machines.items():
+            machines[mname] = construct(
+                MachineResolution,
+                name=mname,
+                defined=True,
+                machine_class=m.machineClass,
+                tags=sorted(tags.get(mname, ())),
+                assignments=[],
+            )
+        for info in side.instances:
+            res.instances[info.name] = construct(
+                InstanceResolution,
                 name=info.name,
-                module=mod.ref,
+                module=side.module(info.module).ref,
                 kind="legacy" if info.legacy else "service",
                 enabled=info.enabled,
+                roles={},
             )
-            del idx
         for row in self.atoms.get("resolved_role", []):
             info = side.instance(int(row[0]))  # type: ignore[arg-type]
-            res.instances[info.name].roles[self.n(int(row[1]))] = RoleResolution(members=[])  # type: ignore[arg-type]
-        grouped: dict[tuple[int, int, int], list[Term]] = defaultdict(list)
-        for row in self.atoms.get("via", []):
-            grouped[(int(row[0]), int(row[1]), int(row[2]))].append(row[3])  # type: ignore[arg-type]
-        for (i, r, m), vias in sorted(
-            grouped.items(),
-            key=lambda kv: (side.instance(kv[0][0]).name, self.n(kv[0][1]), self.n(kv[0][2])),
-        ):
-            info = side.instance(i)
-            role, machine = self.n(r), self.n(m)
-            vs = sorted(
-                (
-                    Via(kind="explicit")
-                    if v == "explicit"
-                    else Via(kind="tag", tag=self.n(int(v[1])))  # type: ignore[index]
-                )
-                for v in vias
-            ) if False else sorted(
-                [
-                    Via(kind="explicit")
-                    if v == "explicit"
-                    else Via(kind="tag", tag=self.n(int(v[1])))  # type: ignore[index]
-                    for v in vias
-                ],
-                key=lambda v: (v.kind != "explicit", v.tag or ""),
+            res.instances[info.name].roles[n(int(row[1]))] = construct(
+                RoleResolution,  # type: ignore[arg-type]
+                members=[],
+                via={},
             )
-            rr = res.instances[info.name].roles.setdefault(role, RoleResolution(members=[]))
+        explicit = construct(Via, kind="explicit", tag=None, location=None)
+        by_tag: dict[int, Via] = {}
+        grouped: dict[tuple[int, int, int], list[Via]] = defaultdict(list)
+        for row in self.atoms.get("shown_via", []):
+            t = int(row[3])  # type: ignore[arg-type]
+            if t == 0:
+                via = explicit
+            else:
+                via = by_tag.get(t) or by_tag.setdefault(
+                    t, construct(Via, kind="tag", tag=n(t), location=None)
+                )
+            grouped[(int(row[0]), int(row[1]), int(row[2]))].append(via)  # type: ignore[arg-type]
+        for (i, r, m), vias in grouped.items():
+            info = side.instance(i)
+            role, machine = n(r), n(m)
+            vias.sort(key=lambda v: (v.kind != "explicit", v.tag or ""))
+            inst = res.instances[info.name]
+            rr = inst.roles.get(role)
+            if rr is None:
+                rr = inst.roles[role] = construct(RoleResolution, members=[], via={})
             rr.members.append(machine)
-            rr.via[machine] = vs
-            mres = res.machines.get(machine)
+            rr.via[machine] = vias
+            mres = machines.get(machine)
             if mres is None:
-                mres = res.machines[machine] = MachineResolution(name=machine, defined=False)
+                mres = machines[machine] = construct(
+                    MachineResolution,
+                    name=machine,
+                    defined=False,
+                    machine_class="nixos",
+                    tags=[],
+                    assignments=[],
+                )
             mres.assignments.append(
-                Assignment(
+                construct(
+                    Assignment,
                     instance=info.name,
-                    module=side.module(info.module).ref,
+                    module=inst.module,
                     role=role,
-                    via=vs,
+                    via=vias,
+                    settings=None,
                 )
             )
         for inst in res.instances.values():
             inst.roles = dict(sorted(inst.roles.items()))
             for rr in inst.roles.values():
                 rr.members.sort()
-        for m in res.machines.values():
-            m.assignments.sort(key=lambda x: (x.instance, x.role))
-        res.machines = dict(sorted(res.machines.items()))
+                rr.via = dict(sorted(rr.via.items()))
+        for mres in machines.values():
+            mres.assignments.sort(key=lambda x: (x.instance, x.role))
+        res.machines = dict(sorted(machines.items()))
+        res.instances = dict(sorted(res.instances.items()))
         return res

@@ -24,6 +24,9 @@ RULE_FILES = (
     "display.lp",
 )
 
+# Large shown predicates of the resolution: consumers sort what they need themselves.
+BULK = frozenset({"shown_via", "has_tag", "resolved_role"})
+
 Term = int | str | tuple[Any, ...]
 Atom = tuple[str, tuple[Term, ...]]
 
@@ -159,6 +162,9 @@ def solve(
     res = ctl.solve(on_model=on_model)
     if not res.satisfiable:
         raise InternalError("the rules have no answer set; this is a bug in inventory-solver")
-    for rows in atoms.values():
-        rows.sort(key=repr)
+    # clingo's order is already deterministic for a given program (whose facts are
+    # sorted); findings are sorted once more so that their order never depends on it.
+    for name, rows in atoms.items():
+        if name not in BULK:
+            rows.sort(key=repr)
     return result

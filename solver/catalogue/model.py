@@ -18,7 +18,7 @@ ModuleKind = Literal["service", "legacy"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, defer_build=True)
 
 
 class OptionSpec(_Strict):
