@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,11 +23,20 @@ from solver.report import Report, Summary
 
 @dataclass
 class Timings:
+    """Time per phase. With `progress` set (a terminal on stderr), a run that takes more
+    than a second says which phase it is in."""
+
     phases: dict[str, float] = field(default_factory=dict)
+    progress: Callable[[str], None] | None = None
+    started: float = field(default_factory=time.perf_counter)
+    shown: bool = False
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         start = time.perf_counter()
+        if self.progress is not None and start - self.started > 1.0:
+            self.progress(name)
+            self.shown = True
         try:
             yield
         finally:
@@ -44,6 +53,7 @@ class Options:
     settings: bool = True  # merge settings into the resolution
     rules: Sequence[str] = ()  # user policy files
     policy_timeout: float = 5.0
+    fanout_limit: int = 1_000_000  # memberships above which a `fanout` warning is given
     timings: Timings = field(default_factory=Timings)
 
 
@@ -97,7 +107,12 @@ def run(loaded: Loaded, opts: Options, catalogue: Catalogue | None = None) -> Re
         else:
             from solver.solve import solve
 
-            result = solve(program, resolve=opts.resolve, extra=extra)
+            result = solve(
+                program,
+                resolve=opts.resolve,
+                extra=extra,
+                consts=[("fanout_limit", str(int(opts.fanout_limit)))],
+            )
     with t.phase("results"):
         from solver.results import Builder
 

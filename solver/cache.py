@@ -231,6 +231,8 @@ def _configs(h: _Hasher, explicit: str | None) -> None:
             continue
         if b"modules" not in raw and b"rules" not in raw:
             continue
+        if os.path.basename(p) == "pyproject.toml" and b"[tool.inventory-solver" not in raw:
+            continue  # another project's pyproject: nothing of ours in it
         try:
             import tomllib
 

@@ -108,7 +108,7 @@ def find(explicit: str | None = None, start: str = ".") -> Config:
     """The project config (an empty one when there is none)."""
     path = explicit or _discover(start)
     if path is None:
-        return Config()
+        return Config.model_construct()  # all defaults; skips building the validator
     from solver.read import display_name
     from solver.read.json_reader import read_text
 

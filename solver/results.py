@@ -147,6 +147,7 @@ class Builder:
             "single_instance_clan": self.single_instance_clan,
             "incompatible_roles": self.incompatible_roles,
             "class_mismatch": self.class_mismatch,
+            "fanout": self.fanout,
         }
         self._machine_is_tag = {
             tuple(int(x) for x in a[1])  # type: ignore[union-attr]
@@ -635,6 +636,18 @@ class Builder:
             role=role,
             machine=machine,
             module=mod.ref.name,
+        )
+
+    def fanout(self, a: tuple[Term, ...]) -> Diagnostic:
+        n, limit = (int(x) for x in a)  # type: ignore[arg-type]
+        return self.diag(
+            "fanout",
+            f"the inventory resolves to {n:,} role memberships (more than {limit:,}); "
+            "listing them (resolve, explain) will be slow and large",
+            (),
+            severity="warning",
+            hint="check for a broad tag (such as all) used by many instances",
+            args={"memberships": n},
         )
 
     # -- resolution -----------------------------------------------------------------------

@@ -18,6 +18,8 @@ def execute(args: RunArgs) -> Report:
     from solver import config as config_mod
 
     timings = Timings()
+    if sys.stderr.isatty():
+        timings.progress = _progress
     with timings.phase("config"):
         cfg = config_mod.find(args.config_file)
     modules = [*cfg.modules, *args.modules]
@@ -44,11 +46,18 @@ def execute(args: RunArgs) -> Report:
     report = run(loaded, opts)
     with timings.phase("config"):
         report = config_mod.apply(cfg, report)
+    if timings.shown:  # clear the progress line
+        print("\r\x1b[K", end="", file=sys.stderr, flush=True)
     if args.timings:
         total = sum(timings.phases.values())
         parts = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in timings.phases.items())
         print(f"timings: {parts}; total {total * 1000:.1f} ms", file=sys.stderr)
     return report
+
+
+def _progress(phase: str) -> None:
+    """On a terminal only: which phase a long run (a very large fleet) is in."""
+    print(f"\r\x1b[Kinventory-solver: {phase} …", end="", file=sys.stderr, flush=True)
 
 
 def rebuild(report: Report) -> Report:

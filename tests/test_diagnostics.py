@@ -396,3 +396,21 @@ def test_json_syntax_error_is_located(tmp_path: Path) -> None:
         solver.check(str(f))
     d = exc.value.diagnostics[0]
     assert d.code == "json-syntax" and where(d) == (2, 16)
+
+
+def test_fanout_warns_when_the_resolution_is_huge() -> None:
+    from solver.api import Options, run
+    from solver.read import Loaded
+
+    data = {
+        "machines": {f"m{i}": {} for i in range(20)},
+        "instances": {
+            f"pk{j}": {"module": {"name": "packages"}, "roles": {"default": {"tags": ["all"]}}}
+            for j in range(10)
+        },
+    }
+    report = run(Loaded(data=data), Options(resolve=False, fanout_limit=150))
+    d = only(report.diagnostics, "fanout")
+    assert d.severity == "warning" and d.args == {"memberships": 200}
+    quiet = run(Loaded(data=data), Options(resolve=False, fanout_limit=200))
+    assert not [x for x in quiet.diagnostics if x.code == "fanout"]

@@ -27,34 +27,52 @@ CLAN_CORE_INPUTS = frozenset({"clan-core"})
 
 @dataclass
 class Catalogue:
-    """Modules by (input, name, kind); later sources override earlier ones."""
+    """Modules by (input, name, kind); later sources override earlier ones.
+
+    Built-in modules are kept as raw data and validated on first use: a run validates
+    only the modules its inventory uses (the whole built-in catalogue is validated by the
+    test suite)."""
 
     modules: dict[ModuleKey, ModuleSpec] = field(default_factory=dict)
+    raw: dict[ModuleKey, dict[str, Any]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
 
     def add(self, specs: Iterable[ModuleSpec]) -> None:
         for spec in specs:
-            self.modules[(spec.input, spec.name, spec.kind)] = spec
+            key = (spec.input, spec.name, spec.kind)
+            self.raw.pop(key, None)
+            self.modules[key] = spec
+
+    def _lookup(self, key: ModuleKey) -> ModuleSpec | None:
+        found = self.modules.get(key)
+        if found is None and key in self.raw:
+            found = self.modules[key] = ModuleSpec.model_validate(self.raw.pop(key))
+        return found
 
     def get(self, input: str | None, name: str, kind: ModuleKind) -> ModuleSpec | None:
-        found = self.modules.get((input, name, kind))
+        found = self._lookup((input, name, kind))
         if found is None and input in CLAN_CORE_INPUTS:
-            found = self.modules.get((None, name, kind))
+            found = self._lookup((None, name, kind))
         return found
 
     def names(self, kind: ModuleKind) -> list[str]:
-        return sorted({k[1] for k in self.modules if k[2] == kind})
+        return sorted({k[1] for k in (*self.modules, *self.raw) if k[2] == kind})
 
 
 @cache
-def _builtin_specs() -> tuple[ModuleSpec, ...]:
+def _builtin_raw() -> tuple[tuple[ModuleKey, dict[str, Any]], ...]:
     with open(BUILTIN, encoding="utf-8") as fh:
-        return tuple(CatalogueFile.model_validate(json.load(fh)).modules)
+        data = json.load(fh)
+    out = []
+    for m in data["modules"]:
+        key: ModuleKey = (m.get("input"), m["name"], m.get("kind", "service"))
+        out.append((key, m))
+    return tuple(out)
 
 
 def builtin() -> Catalogue:
     cat = Catalogue()
-    cat.add(_builtin_specs())
+    cat.raw = {k: v for k, v in _builtin_raw()}
     cat.files.append("<built-in>")
     return cat
 

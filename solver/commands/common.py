@@ -137,12 +137,21 @@ def write_output(text: str, output: str | None) -> None:
         click.echo(text, nl=False, color=True)  # colour was decided by --color / NO_COLOR
         return
     folder = os.path.dirname(os.path.abspath(output))
-    fd, tmp = tempfile.mkstemp(prefix=".inventory-solver-", dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".inventory-solver-", dir=folder)
+    except OSError as exc:
+        raise InputError.single(
+            "io-error", f"cannot write {output}: {exc.strerror or exc}", path=""
+        ) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, output)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise InputError.single(
+                "io-error", f"cannot write {output}: {exc.strerror or exc}", path=""
+            ) from None
         raise

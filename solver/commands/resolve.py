@@ -101,7 +101,10 @@ def to_text(report: Report, by: str) -> str:
             f"({s.errors} error(s), {s.warnings} warning(s); run `inventory-solver check` "
             "for details)"
         )
-    return "\n".join(out).rstrip("\n") + "\n"
+    from solver.render import printable
+
+    # one entry of `out` is one line: names with control characters or newlines are escaped
+    return "\n".join(printable(line, newlines=False) for line in out).rstrip("\n") + "\n"
 
 
 @click.command(name="resolve")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 import os
+import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
@@ -245,10 +246,22 @@ def parse_json(text: str, file: str) -> tuple[Any, JsonLocator]:
             Location(file=file, line=1, column=1),
         ) from None
     except (_Duplicate, _BadConstant):
+        # The hooks fire as soon as an object closes: a syntax error further on has not
+        # been seen yet, and the locator below cannot index a broken text. Syntax first.
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError.single(
+                "json-syntax",
+                f"invalid JSON: {exc.msg}",
+                Location(file=file, line=exc.lineno, column=exc.colno),
+            ) from None
+        except RecursionError:  # pragma: no cover - the first parse would have failed
+            pass
         diags = []
         try:
             problems = locator.find_problems()
-        except RecursionError:  # pragma: no cover - json.loads would have failed first
+        except (RecursionError, ValueError):  # pragma: no cover - checked just above
             problems = []
         from solver.diagnostics import Diagnostic, Related
 
@@ -293,7 +306,50 @@ def parse_json(text: str, file: str) -> tuple[Any, JsonLocator]:
                 )
             )
         raise InputError(diags) from None
+    if _SURROGATE_ESCAPE.search(text):
+        _reject_surrogates(data, locator, file)
     return data, locator
+
+
+# `\ud800`-style escapes can decode to lone surrogates, which are not text: Nix rejects
+# them, and they cannot be printed or written as UTF-8. Checked only when the text has one.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_surrogate(s: str) -> bool:
+    try:
+        s.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _reject_surrogates(data: Any, locator: JsonLocator, file: str) -> None:
+    """Raise for the first (in document order) key or string holding a lone surrogate."""
+    stack: list[tuple[Part, Any, Path]] = [("value", data, ())]
+    while stack:
+        part, value, path = stack.pop()
+        if isinstance(value, str):
+            if not _has_surrogate(value):
+                continue
+            raise InputError.single(
+                "json-syntax",
+                "invalid JSON: a \\u escape encodes a lone UTF-16 surrogate, which is not text",
+                locator.locate(path, part) or Location(file=file, line=1, column=1),
+                path=format_path(
+                    tuple(
+                        k.encode("utf-8", "backslashreplace").decode() if isinstance(k, str) else k
+                        for k in path
+                    )
+                ),
+                hint="write the character itself, or a complete surrogate pair",
+            )
+        if isinstance(value, dict):
+            for k, v in reversed(value.items()):
+                stack.append(("value", v, (*path, k)))
+                stack.append(("key", k, (*path, k)))
+        elif isinstance(value, list):
+            stack.extend(("value", v, (*path, i)) for i, v in reversed(list(enumerate(value))))
 
 
 def read_json(file: str, display: str | None = None) -> tuple[Any, JsonLocator]:

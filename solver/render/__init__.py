@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
@@ -28,6 +29,7 @@ __all__ = [
     "SourceText",
     "counts",
     "get_renderer",
+    "printable",
     "summary_line",
 ]
 
@@ -40,6 +42,29 @@ _MODULES: dict[str, str] = {
     "sarif": "solver.render.sarif",
     "github": "solver.render.github",
 }
+
+
+# Control characters (C0 but tab/newline, DEL, C1) and bidi overrides: a name holding them
+# could move the cursor, recolour or retitle a terminal, or hide text ("trojan source").
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_ALL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(m: re.Match[str]) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def printable(text: str, *, newlines: bool = True) -> str:
+    """`text` safe for a terminal: control characters shown as ``\\x1b``-style escapes.
+
+    With ``newlines=False`` newlines and tabs are escaped too (for one-line output)."""
+    return (_UNSAFE if newlines else _UNSAFE_ALL).sub(_escape, text)
+
+
+def printable_columns(text: str) -> str:
+    """Like :func:`printable`, but one character for one, so that columns stay aligned."""
+    return _UNSAFE.sub("\ufffd", text)
 
 
 class CodeInfo(Protocol):

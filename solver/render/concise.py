@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from solver.diagnostics import Diagnostic, sort_diagnostics
-from solver.render import CodeInfo, SourceText, counts, summary_line
+from solver.render import CodeInfo, SourceText, counts, printable, summary_line
 from solver.report import Report
 
 RESET = "\x1b[0m"
@@ -36,9 +36,10 @@ def render(
 def format_line(d: Diagnostic, *, color: bool = False) -> str:
     """``file:line:col: severity[code] message`` (the inventory path when there's no location)."""
     where = str(d.location) if d.location is not None else (d.path or "<inventory>")
+    where = printable(where, newlines=False)
     tag = f"{d.severity}[{d.code}]"
     if color:
         where = f"{BOLD}{where}{RESET}"
         tag = f"{SEVERITY_STYLE.get(d.severity, BOLD)}{tag}{RESET}"
-    message = " ".join(d.message.split("\n")).replace("\r", "")
+    message = printable(" ".join(d.message.split("\n")).replace("\r", ""), newlines=False)
     return f"{where}: {tag} {message}"

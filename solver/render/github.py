@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from solver.diagnostics import Diagnostic, sort_diagnostics
-from solver.render import CodeInfo, SourceText
+from solver.render import CodeInfo, SourceText, printable
 from solver.report import Report
 
 TOOL = "inventory-solver"
@@ -21,8 +21,8 @@ COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(text: str) -> str:
-    """Escape a command's message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """Escape a command's message (control characters shown as ``\\x1b``-style escapes)."""
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

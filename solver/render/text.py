@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from solver.diagnostics import Diagnostic, sort_diagnostics
 from solver.location import Location
-from solver.render import CodeInfo, SourceText, counts, summary_line
+from solver.render import CodeInfo, SourceText, counts, printable, printable_columns, summary_line
 from solver.report import Report, Summary
 
 TAB = "    "
@@ -79,7 +79,7 @@ def render_diagnostic(d: Diagnostic, *, sources: SourceText, paint: _Paint | Non
     """One diagnostic as a block of lines, ending in a newline."""
     paint = paint or _Paint(False)
     sev = SEVERITY_STYLE.get(d.severity, BOLD)
-    lines = [paint(sev, f"{d.severity}[{d.code}]") + paint(BOLD, ": " + d.message)]
+    lines = [paint(sev, f"{d.severity}[{d.code}]") + paint(BOLD, ": " + printable(d.message))]
 
     spans: list[_Span] = []
     if d.location is not None:
@@ -90,9 +90,9 @@ def render_diagnostic(d: Diagnostic, *, sources: SourceText, paint: _Paint | Non
             spans.append(_Span(rel.location, rel.message, False))
         else:
             where = f" (at {rel.path})" if rel.path else ""
-            notes.append(("note", rel.message + where))
+            notes.append(("note", printable(rel.message + where)))
     if d.hint:
-        notes.append(("help", d.hint))
+        notes.append(("help", printable(d.hint)))
 
     width = _MIN_GUTTER
     for span in spans:
@@ -102,16 +102,20 @@ def render_diagnostic(d: Diagnostic, *, sources: SourceText, paint: _Paint | Non
     bar = paint(GUTTER, pad + " |")
 
     if d.location is None:
-        lines.append(paint(GUTTER, pad + "--> ") + (d.path or "<inventory>"))
+        lines.append(
+            paint(GUTTER, pad + "--> ") + printable(d.path or "<inventory>", newlines=False)
+        )
     for span in spans:
         snippet = _snippet(span, sources, width, paint, sev)
         if span.primary:
-            lines.append(paint(GUTTER, pad + "--> ") + str(span.location))
+            lines.append(
+                paint(GUTTER, pad + "--> ") + printable(str(span.location), newlines=False)
+            )
         else:
             lines.append(bar)
-            head = str(span.location)
+            head = printable(str(span.location), newlines=False)
             if not snippet and span.label:
-                head += ": " + span.label
+                head += ": " + printable(span.label, newlines=False)
             lines.append(paint(GUTTER, pad + "::: ") + head)
         if snippet:
             lines.append(bar)
@@ -139,14 +143,15 @@ def _snippet(span: _Span, sources: SourceText, width: int, paint: _Paint, sev: s
         end = max(len(src), start + 1)
     else:
         end = _token_end(src, start)
-    shown = src.expandtabs(len(TAB)) if "\t" in src else src
+    shown = printable_columns(src.expandtabs(len(TAB)) if "\t" in src else src)
     col = len(src[:start].expandtabs(len(TAB)))
     length = max(len(src[:end].expandtabs(len(TAB))) - col, 1)
     marker = ("^" if span.primary else "-") * length
     marker = paint(sev if span.primary else GUTTER, marker)
-    label = f" {span.label}" if span.label else ""
-    if span.label and not span.primary:
-        label = " " + paint(GUTTER, span.label)
+    safe_label = printable(span.label, newlines=False) if span.label else None
+    label = f" {safe_label}" if safe_label else ""
+    if safe_label and not span.primary:
+        label = " " + paint(GUTTER, safe_label)
     number = paint(GUTTER, f"{loc.line:>{width}} |")
     return [
         (number + " " + shown).rstrip(),
