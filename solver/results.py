@@ -607,6 +607,8 @@ class Builder:
         mach = self.inv.machines.get(machine)
         if r is not None and mach is not None:
             names = r.tag_names() if hasattr(r, "tag_names") else r.tags
+            if isinstance(r.tags, dict):  # an attrset: its key order in the file means nothing
+                names = sorted(names)
             carried = set(mach.tags) | {t for t, ms in self.inv.tags.items() if machine in ms}
             carried |= {"all", mach.machineClass}
             for t in names:

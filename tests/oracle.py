@@ -120,7 +120,9 @@ def _is_override(v: Any) -> bool:
     return isinstance(v, dict) and v.get("_type") == "override" and "content" in v
 
 
-def _merge_defs(defs: list[Any], path: tuple[str, ...], conflicts: list[Conflict]) -> Any:
+def _merge_defs(
+    defs: list[Any], path: tuple[str, ...], conflicts: list[Conflict], concat: bool = True
+) -> Any:
     """Merge the definitions of one option (in definition order)."""
     prio = [
         (int(d.get("priority", DEFAULT_PRIORITY)), d["content"])
@@ -136,15 +138,15 @@ def _merge_defs(defs: list[Any], path: tuple[str, ...], conflicts: list[Conflict
         for v in vals:
             keys += [k for k in v if k not in keys]
         for k in sorted(keys):
-            out[k] = _merge_defs([v[k] for v in vals if k in v], (*path, k), conflicts)
+            out[k] = _merge_defs([v[k] for v in vals if k in v], (*path, k), conflicts, concat)
         return out
-    if all(isinstance(v, list) for v in vals):
+    if concat and all(isinstance(v, list) for v in vals):
         merged: list[Any] = []
         for v in reversed(vals):  # observed: last definition first
             merged += v
         return merged
     first = vals[0]
-    if any(isinstance(v, dict | list) for v in vals) or any(
+    if any(isinstance(v, dict) for v in vals) or any(
         v != first or type(v) is not type(first) for v in vals
     ):
         conflicts.append(Conflict(path, vals))
@@ -176,14 +178,18 @@ def settings_layers(inv: dict[str, Any], instance: str, role: str, machine: str)
 
 
 def merge_settings(
-    inv: dict[str, Any], instance: str, role: str, machine: str
+    inv: dict[str, Any], instance: str, role: str, machine: str, *, concat_lists: bool = True
 ) -> tuple[dict[str, Any], list[Conflict]]:
-    """Merged HEAD settings of `machine` in `role` of `instance`, and the conflicts."""
+    """Merged HEAD settings of `machine` in `role` of `instance`, and the conflicts.
+
+    ``concat_lists`` is for options declared ``listOf`` (the verified case of §2.1); an
+    option without a declared type (``lib.types.anything``) accepts several list
+    definitions only when they are equal, like scalars (module system; inferred)."""
     conflicts: list[Conflict] = []
     layers = settings_layers(inv, instance, role, machine)
     if not layers:
         return {}, []
-    merged = _merge_defs(layers, (), conflicts)
+    merged = _merge_defs(layers, (), conflicts, concat_lists)
     return (merged if isinstance(merged, dict) else {}), conflicts
 
 

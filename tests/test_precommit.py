@@ -61,7 +61,7 @@ def test_hook_fails_on_bad_inventory_with_located_finding(tmp_path: Path, home: 
     proc = _try_repo(repo, home)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
-    assert "inventory.json:3:59: error[unknown-machine]" in out
+    assert "inventory.json:3:60: error[unknown-machine]" in out
     assert 'did you mean' not in out or "jon" in out
     assert (repo / "inventory.json").read_bytes() == before
 
