@@ -116,11 +116,16 @@ def run(loaded: Loaded, opts: Options, catalogue: Catalogue | None = None) -> Re
     with t.phase("results"):
         from solver.results import Builder
 
-        builder = Builder(inv, side, loaded.locator, result.atoms)
-        Builder._catalogue_names = {
-            "service": catalogue.names("service"),
-            "legacy": catalogue.names("legacy"),
-        }
+        builder = Builder(
+            inv,
+            side,
+            loaded.locator,
+            result.atoms,
+            catalogue_names={
+                "service": catalogue.names("service"),
+                "legacy": catalogue.names("legacy"),
+            },
+        )
         diags += builder.diagnostics()
         diags += settings_diags
         diags += settings_plan.conflicts(result.atoms)

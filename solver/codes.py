@@ -293,7 +293,7 @@ _ALL: list[CodeInfo] = [
         "error",
         "conflicting definition values",
         "One option of a machine's settings gets different values from several places of "
-        "equal priority (role, machine, tags). Nix stops with \"has conflicting definition "
+        'equal priority (role, machine, tags). Nix stops with "has conflicting definition '
         'values", one machine at a time.',
         "make the values equal, or mark one as an override "
         '({"_type": "override", "priority": 50, "content": …} is lib.mkForce)',

@@ -60,9 +60,7 @@ class Config(BaseModel):
     modules: list[str] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
     policy_timeout: float = Field(default=5.0, alias="policy-timeout", gt=0)
-    severity: dict[str, Literal["error", "warning", "info", "off"]] = Field(
-        default_factory=dict
-    )
+    severity: dict[str, Literal["error", "warning", "info", "off"]] = Field(default_factory=dict)
     ignore: list[Ignore] = Field(default_factory=list)
     file: str | None = Field(default=None, exclude=True)
     text: str = Field(default="", exclude=True)

@@ -167,22 +167,22 @@ def build(
     # -- current instances --------------------------------------------------------------
     for iname in sorted(inv.instances):
         inst = inv.instances[iname]
-        key: ModuleKey = (inst.module_input(), inst.module_name(iname), "service")
+        ikey: ModuleKey = (inst.module_input(), inst.module_name(iname), "service")
         side.instances.append(
             InstanceInfo(
-                name=iname, path=("instances", iname), module=module_ids[key], legacy=False
+                name=iname, path=("instances", iname), module=module_ids[ikey], legacy=False
             )
         )
         i = len(side.instances)
         emit(f"instance({i}).")
-        emit(f"instance_module({i},{module_ids[key]}).")
+        emit(f"instance_module({i},{module_ids[ikey]}).")
         for rname in sorted(inst.roles):
-            role = inst.roles[rname]
+            irole = inst.roles[rname]
             rid = nid(rname)
             emit(f"instance_role({i},{rid}).")
-            for mname in sorted(role.machines):
+            for mname in sorted(irole.machines):
                 emit(f"role_machine({i},{rid},{nid(mname)}).")
-            for t in _unique(role.tag_names()):
+            for t in _unique(irole.tag_names()):
                 emit(f"role_tag({i},{rid},{nid(t)}).")
 
     # -- legacy instances ---------------------------------------------------------------

@@ -17,13 +17,13 @@ from solver.facts import InstanceInfo, SideTable
 from solver.location import Locator, Path, format_path
 from solver.model import Inventory
 from solver.report import (
-    construct,
     Assignment,
     InstanceResolution,
     MachineResolution,
     Resolution,
     RoleResolution,
     Via,
+    construct,
 )
 from solver.solve import Term
 
@@ -41,11 +41,14 @@ class Builder:
         side: SideTable,
         locator: Locator,
         atoms: dict[str, list[tuple[Term, ...]]],
+        catalogue_names: dict[str, list[str]] | None = None,
     ) -> None:
         self.inv = inv
         self.side = side
         self.locator = locator
         self.atoms = atoms
+        # module names every catalogue knows, by kind (for did-you-mean hints)
+        self._catalogue_names = catalogue_names or {}
         self.n = side.name
 
     # -- paths ----------------------------------------------------------------------------
@@ -157,6 +160,7 @@ class Builder:
         for code, args in self.atoms.get("violation", []):
             assert isinstance(code, str)
             tup = args if isinstance(args, tuple) else (args,)
+            d: Diagnostic | None
             if code == "role_count_min" or code == "role_count_max":
                 d = self.role_count(tup, code == "role_count_min")
             else:
@@ -347,8 +351,6 @@ class Builder:
             {m.spec.name for m in self.side.modules if m.spec and m.spec.kind == kind}
             | set(self._catalogue_names.get(kind, []))
         )
-
-    _catalogue_names: dict[str, list[str]] = {}
 
     def deprecated_module(self, a: tuple[Term, ...]) -> Diagnostic:
         i, k = (int(x) for x in a)  # type: ignore[arg-type]
@@ -664,12 +666,12 @@ class Builder:
         for row in self.atoms.get("has_tag", []):
             tags[n(int(row[0]))].add(n(int(row[1])))  # type: ignore[arg-type]
         machines: dict[str, MachineResolution] = {}
-        for mname, m in self.inv.machines.items():
+        for mname, mdef in self.inv.machines.items():
             machines[mname] = construct(
                 MachineResolution,
                 name=mname,
                 defined=True,
-                machine_class=m.machineClass,
+                machine_class=mdef.machineClass,
                 tags=sorted(tags.get(mname, ())),
                 assignments=[],
             )
@@ -684,11 +686,8 @@ class Builder:
             )
         for row in self.atoms.get("resolved_role", []):
             info = side.instance(int(row[0]))  # type: ignore[arg-type]
-            res.instances[info.name].roles[n(int(row[1]))] = construct(
-                RoleResolution,  # type: ignore[arg-type]
-                members=[],
-                via={},
-            )
+            rname = n(int(row[1]))  # type: ignore[arg-type]
+            res.instances[info.name].roles[rname] = construct(RoleResolution, members=[], via={})
         explicit = construct(Via, kind="explicit", tag=None, location=None)
         by_tag: dict[int, Via] = {}
         grouped: dict[tuple[int, int, int], list[Via]] = defaultdict(list)

@@ -30,8 +30,15 @@ def loc(loaded: Any, path: tuple[Any, ...], part: str = "key") -> str:
 
 
 def test_cases_exist() -> None:
-    assert {"attrpaths", "nested", "imports", "letbindings", "opaque", "localmodule",
-            "withjson"} <= set(CASES)
+    assert {
+        "attrpaths",
+        "nested",
+        "imports",
+        "letbindings",
+        "opaque",
+        "localmodule",
+        "withjson",
+    } <= set(CASES)
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -54,20 +61,26 @@ def test_attribute_paths_locations() -> None:
     assert loc(c, ("meta", "name"), "value") == where("attrpaths", f, 13, 21)
     assert loc(c, ("machines", "sally-laptop")) == where("attrpaths", f, 18, 28)
     assert loc(c, ("instances", "borg", "roles", "client", "settings")) == where(
-        "attrpaths", f, 24, 47)
+        "attrpaths", f, 24, 47
+    )
     # a path inside a nested attribute set
     assert loc(c, ("instances", "zt", "roles", "controller", "machines", "sara")) == where(
-        "attrpaths", f, 31, 37)
+        "attrpaths", f, 31, 37
+    )
     # a list element, and a path that does not exist (deepest existing prefix)
     assert loc(c, ("machines", "jon", "tags", 1)) == where("attrpaths", f, 16, 50)
     assert loc(c, ("instances", "zt", "roles", "peer", "nothing", "here")) == where(
-        "attrpaths", f, 33, 38)
+        "attrpaths", f, 33, 38
+    )
 
 
 def test_machine_directories() -> None:
     c = load_clan(str(CLANS / "withjson"))
     assert "wintermute" in c.data["machines"]
-    assert loc(c, ("machines", "wintermute")) == f"{display_name(str(CLANS / 'withjson' / 'machines' / 'wintermute'))}:1:1"
+    assert (
+        loc(c, ("machines", "wintermute"))
+        == f"{display_name(str(CLANS / 'withjson' / 'machines' / 'wintermute'))}:1:1"
+    )
     # a machine that is both in Nix and in a directory is located in Nix
     a = load_clan(str(CLANS / "attrpaths"))
     assert loc(a, ("machines", "jon")) == where("attrpaths", "flake.nix", 16, 28)
@@ -78,27 +91,39 @@ def test_inventory_json_locations_delegate() -> None:
     j = "inventory.json"
     assert loc(c, ("machines", "case", "machineClass")) == where("withjson", j, 12, 7)
     assert loc(c, ("instances", "borg", "roles", "server", "machines", "wintermute")) == where(
-        "withjson", j, 24, 33)
+        "withjson", j, 24, 33
+    )
     assert loc(c, ("instances", "sshd", "roles", "server", "settings", "hostKeys")) == where(
-        "withjson", j, 18, 41)
+        "withjson", j, 18, 41
+    )
     # concatenated lists: Nix elements first, then the JSON ones, each located at home
     assert c.data["machines"]["neuromancer"]["tags"] == ["server", "backup"]
     assert loc(c, ("machines", "neuromancer", "tags", 0)) == where("withjson", "flake.nix", 11, 49)
     assert loc(c, ("machines", "neuromancer", "tags", 1)) == where("withjson", j, 7, 16)
-    assert set(c.files) == {display_name(str(CLANS / "withjson" / n))
-                            for n in ("flake.nix", "inventory.json")}
+    assert set(c.files) == {
+        display_name(str(CLANS / "withjson" / n)) for n in ("flake.nix", "inventory.json")
+    }
 
 
 def test_imports_and_let_locations() -> None:
     c = load_clan(str(CLANS / "imports"))
     assert loc(c, ("machines", "printer")) == where("imports", "clan.nix", 9, 26)
     assert loc(c, ("instances", "users-root", "roles", "default", "settings", "user")) == where(
-        "imports", "inventory.nix", 6, 7)
+        "imports", "inventory.nix", 6, 7
+    )
     assert loc(c, ("instances", "wifi-home")) == where("imports", "modules/wifi.nix", 3, 23)
     assert loc(c, ("machines", "gateway")) == where("imports", "clan.nix", 26, 5)
     let = load_clan(str(CLANS / "letbindings"))
-    path = ("instances", "wireguard", "roles", "controller", "machines", "hopper", "settings",
-            "port")
+    path = (
+        "instances",
+        "wireguard",
+        "roles",
+        "controller",
+        "machines",
+        "hopper",
+        "settings",
+        "port",
+    )
     assert loc(let, path) == where("letbindings", "flake.nix", 49, 23)  # `inherit port;`
     assert loc(let, path, "value") == where("letbindings", "flake.nix", 16, 16)  # port = 51820
 
@@ -111,12 +136,16 @@ def test_nix_file_target() -> None:
 def test_conflicting_and_duplicate_definitions() -> None:
     c = load_clan(str(CLANS / "conflict"))
     errors = {d.path: d for d in c.notes if d.severity == "error"}
-    assert set(errors) == {"machines.a.machineClass", "meta.name",
-                           "instances.vpn.roles.peer.settings"}
+    assert set(errors) == {
+        "machines.a.machineClass",
+        "meta.name",
+        "instances.vpn.roles.peer.settings",
+    }
     mc = errors["machines.a.machineClass"]
     assert mc.code == "conflicting-definition"
     assert mc.message.startswith(
-        "The option `inventory.machines.a.machineClass' has conflicting definition values")
+        "The option `inventory.machines.a.machineClass' has conflicting definition values"
+    )
     assert str(mc.location) == where("conflict", "flake.nix", 10, 45)
     assert [str(r.location) for r in mc.related] == [where("conflict", "clan.nix", 2, 39)]
     meta = errors["meta.name"]
@@ -126,13 +155,16 @@ def test_conflicting_and_duplicate_definitions() -> None:
     assert st.code == "duplicate-definition"
     assert st.message == (
         "The option `inventory.instances.vpn.roles.peer.settings' is defined multiple times "
-        "while it's expected to be unique.")
+        "while it's expected to be unique."
+    )
     assert str(st.location) == where("conflict", "flake.nix", 13, 22)
     assert [str(r.location) for r in st.related] == [where("conflict", "clan.nix", 4, 49)]
     # settings merged in one attribute set (machines.a.settings.x / .y) are one definition,
     # equal values in two places are fine, and one definition per place of tag settings too
     assert c.data["instances"]["vpn"]["roles"]["peer"]["machines"]["a"]["settings"] == {
-        "x": 1, "y": 2}
+        "x": 1,
+        "y": 2,
+    }
     assert c.data["instances"]["vpn"]["module"] == {"name": "zerotier"}
     assert c.data["machines"]["extra"] == {}
 
@@ -140,9 +172,11 @@ def test_conflicting_and_duplicate_definitions() -> None:
 def test_json_and_nix_settings_conflict(tmp_path: Path) -> None:
     (tmp_path / "flake.nix").write_text(
         "{ outputs = { clan-core, ... }: clan-core.lib.clan {\n"
-        "  inventory.instances.i1.roles.peer.settings.a = 1;\n} ; }\n")
+        "  inventory.instances.i1.roles.peer.settings.a = 1;\n} ; }\n"
+    )
     (tmp_path / "inventory.json").write_text(
-        '{"instances": {"i1": {"roles": {"peer": {"settings": {"b": 2}}}}}}')
+        '{"instances": {"i1": {"roles": {"peer": {"settings": {"b": 2}}}}}}'
+    )
     c = load_clan(str(tmp_path))
     [d] = [n for n in c.notes if n.severity == "error"]
     assert d.code == "duplicate-definition" and d.path == "instances.i1.roles.peer.settings"
@@ -191,22 +225,23 @@ def test_local_modules() -> None:
 
 def test_flake_parts_clan_spread_over_bindings(tmp_path: Path) -> None:
     (tmp_path / "flake.nix").write_text(
-        "{\n  inputs.clan.url = \"github:x/y\";\n"
+        '{\n  inputs.clan.url = "github:x/y";\n'
         "  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {\n"
-        "    clan.meta.name = \"fp\";\n"
+        '    clan.meta.name = "fp";\n'
         "    clan.inventory.machines.m1 = { };\n"
-        "    clan.imports = [ ./more.nix ];\n  };\n}\n")
-    (tmp_path / "more.nix").write_text("{ inventory.machines.m2.tags = [ \"t\" ]; }\n")
+        "    clan.imports = [ ./more.nix ];\n  };\n}\n"
+    )
+    (tmp_path / "more.nix").write_text('{ inventory.machines.m2.tags = [ "t" ]; }\n')
     c = load_clan(str(tmp_path))
     assert c.data == {"meta": {"name": "fp"}, "machines": {"m1": {}, "m2": {"tags": ["t"]}}}
 
 
 def test_clan_in_imported_file(tmp_path: Path) -> None:
-    (tmp_path / "flake.nix").write_text(
-        "{ outputs = inputs: import ./outputs.nix inputs; }\n")
+    (tmp_path / "flake.nix").write_text("{ outputs = inputs: import ./outputs.nix inputs; }\n")
     (tmp_path / "outputs.nix").write_text(
         "{ clan-core, self, ... }: { clan = clan-core.lib.clan { inherit self; "
-        "inventory.machines.x = { }; }; }\n")
+        "inventory.machines.x = { }; }; }\n"
+    )
     assert load_clan(str(tmp_path)).data == {"machines": {"x": {}}}
 
 
@@ -241,7 +276,8 @@ def test_no_clan_found(tmp_path: Path) -> None:
 
 def test_syntax_error_in_imported_file(tmp_path: Path) -> None:
     (tmp_path / "flake.nix").write_text(
-        "{ outputs = { clan-core, ... }: clan-core.lib.clan { imports = [ ./clan.nix ]; }; }\n")
+        "{ outputs = { clan-core, ... }: clan-core.lib.clan { imports = [ ./clan.nix ]; }; }\n"
+    )
     (tmp_path / "clan.nix").write_text("{\n  inventory.machines.a = { }\n}\n")
     with pytest.raises(InputError) as exc:
         load_clan(str(tmp_path))
@@ -267,10 +303,11 @@ def test_nix_eval_file(tmp_path: Path) -> None:
     f = tmp_path / "inv.nix"
     f.write_text(
         "{ clanInternals.inventoryClass.inventorySerialization = "
-        "{ machines.a.tags = [ \"x\" ]; }; }\n")
+        '{ machines.a.tags = [ "x" ]; }; }\n'
+    )
     assert nix_eval.load_eval(str(f)).data == {"machines": {"a": {"tags": ["x"]}}}
     bad = tmp_path / "bad.nix"
-    bad.write_text("{ a = throw \"boom\"; }\n")
+    bad.write_text('{ a = throw "boom"; }\n')
     with pytest.raises(InputError) as exc:
         nix_eval.load_eval(str(bad))
     assert exc.value.diagnostics[0].code == "nix-eval"

@@ -64,7 +64,7 @@ def test_missing_file_exit_2_without_traceback(tmp_path: Path) -> None:
 
 def test_concise_format(warn_only: Path) -> None:
     r = invoke("check", str(warn_only), "--no-cache", "--format", "concise")
-    line = [ln for ln in r.output.splitlines() if "unknown-tag" in ln][0]
+    line = next(ln for ln in r.output.splitlines() if "unknown-tag" in ln)
     assert line.endswith(
         "inventory.json:3:56: warning[unknown-tag] Service instance 'sshd': - server tags: "
         "no machine with tag 'nope' found."
@@ -74,7 +74,7 @@ def test_concise_format(warn_only: Path) -> None:
 def test_json_format_is_versioned(warn_only: Path) -> None:
     data = json.loads(invoke("check", str(warn_only), "--no-cache", "--format", "json").output)
     assert data["version"] == 1
-    d = [x for x in data["diagnostics"] if x["code"] == "unknown-tag"][0]
+    d = next(x for x in data["diagnostics"] if x["code"] == "unknown-tag")
     assert set(d) >= {"code", "severity", "message", "path", "location", "related", "hint"}
     assert d["location"]["line"] == 3 and d["location"]["column"] == 56
 
@@ -141,4 +141,7 @@ def test_explain_machine() -> None:
         "because: tag backup is listed at instances.borgbackup.roles.client.tags[0] "
         "(examples/borgbackup-clients-by-tag/inventory.json:12:30)" in r.output
     )
-    assert "its own tag at machines.fred.tags[0] (examples/borgbackup-clients-by-tag/inventory.json:6:24)" in r.output
+    assert (
+        "its own tag at machines.fred.tags[0] (examples/borgbackup-clients-by-tag/inventory.json:6:24)"
+        in r.output
+    )

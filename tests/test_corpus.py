@@ -115,9 +115,7 @@ def test_legacy_duplicates_count_twice_in_constraints() -> None:
     data = {
         "machines": {"a": {"tags": ["ctl"]}, "b": {}},
         "services": {
-            "zerotier": {
-                "i": {"roles": {"controller": {"machines": ["a"], "tags": ["ctl"]}}}
-            }
+            "zerotier": {"i": {"roles": {"controller": {"machines": ["a"], "tags": ["ctl"]}}}}
         },
     }
     report = solver.check(data)

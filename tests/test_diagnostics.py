@@ -78,7 +78,10 @@ def test_unknown_tag_has_clan_wording_and_available_tags(tmp_path: Path) -> None
     )
     d = only(diags, "unknown-tag")
     assert d.severity == "warning"
-    assert d.message == "Service instance 'borgbackup': - client tags: no machine with tag 'backups' found."
+    assert (
+        d.message
+        == "Service instance 'borgbackup': - client tags: no machine with tag 'backups' found."
+    )
     assert d.path == "instances.borgbackup.roles.client.tags[0]"
     assert where(d) == (4, 50)
     assert d.hint is not None and 'did you mean the tag "backup"?' in d.hint
@@ -104,8 +107,10 @@ def test_unknown_role(tmp_path: Path) -> None:
     d = only(diags, "unknown-role")
     assert d.path == "instances.borgbackup.roles.clients"
     assert where(d) == (6, 9)
-    assert d.message.startswith("Instance: 'instances.borgbackup' uses the following roles: [\"clients\"]")
-    assert "only defines roles: [\"client\",\"server\"]" in d.message
+    assert d.message.startswith(
+        "Instance: 'instances.borgbackup' uses the following roles: [\"clients\"]"
+    )
+    assert 'only defines roles: ["client","server"]' in d.message
     assert d.hint == 'did you mean the role "client"?'
 
 
@@ -149,7 +154,19 @@ def test_unknown_module_defaults_to_instance_name(tmp_path: Path) -> None:
 
 def test_unknown_module_is_still_resolved(tmp_path: Path) -> None:
     f = tmp_path / "i.json"
-    f.write_text(json.dumps({"machines": {"a": {}}, "instances": {"x": {"module": {"name": "x", "input": "self"}, "roles": {"r": {"machines": {"a": {}}}}}}}))
+    f.write_text(
+        json.dumps(
+            {
+                "machines": {"a": {}},
+                "instances": {
+                    "x": {
+                        "module": {"name": "x", "input": "self"},
+                        "roles": {"r": {"machines": {"a": {}}}},
+                    }
+                },
+            }
+        )
+    )
     report = solver.check(str(f))
     assert report.resolution.instances["x"].roles["r"].members == ["a"]
 
@@ -207,7 +224,15 @@ def test_max_and_min_machines(tmp_path: Path) -> None:
 
 def test_max_instances(tmp_path: Path) -> None:
     cat = tmp_path / "cat.json"
-    cat.write_text(json.dumps({"modules": [{"name": "svc", "input": "self", "max_instances": 1, "roles": {"default": {}}}]}))
+    cat.write_text(
+        json.dumps(
+            {
+                "modules": [
+                    {"name": "svc", "input": "self", "max_instances": 1, "roles": {"default": {}}}
+                ]
+            }
+        )
+    )
     diags = run(
         tmp_path,
         """
@@ -271,7 +296,9 @@ def test_incompatible_roles_wireguard(tmp_path: Path) -> None:
     )
     d = only(diags, "incompatible-roles")
     assert d.machine == "a" and d.instance == "wg"
-    assert d.message.startswith("Machine 'a' cannot have both 'controller' and 'peer' roles in the wireguard instance 'wg'.")
+    assert d.message.startswith(
+        "Machine 'a' cannot have both 'controller' and 'peer' roles in the wireguard instance 'wg'."
+    )
     assert d.path == "instances.wg.roles.peer.tags[0]"
     assert where(d) == (8, 27)
     assert [r.path for r in d.related] == ["instances.wg.roles.controller.machines.a"]

@@ -36,7 +36,15 @@ def _try_repo(repo: Path, home: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PRE_COMMIT_HOME=str(home))
     env.pop("PRE_COMMIT", None)
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), "inventory-solver", "--all-files"],
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(ROOT),
+            "inventory-solver",
+            "--all-files",
+        ],
         cwd=repo,
         env=env,
         capture_output=True,
@@ -62,7 +70,7 @@ def test_hook_fails_on_bad_inventory_with_located_finding(tmp_path: Path, home: 
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1, out
     assert "inventory.json:3:60: error[unknown-machine]" in out
-    assert 'did you mean' not in out or "jon" in out
+    assert "did you mean" not in out or "jon" in out
     assert (repo / "inventory.json").read_bytes() == before
 
 

@@ -41,13 +41,17 @@ def value(tmp_path: Path, text: str) -> Any:
         ("null", None),
         ('"a\\nb\\"c\\${x}"', 'a\nb"c${x}'),
         ("./some/path.nix", "./some/path.nix"),
-        ("[ 1 \"two\" [ 3 ] { a = 4; } ]", [1, "two", [3], {"a": 4}]),
+        ('[ 1 "two" [ 3 ] { a = 4; } ]', [1, "two", [3], {"a": 4}]),
         ("{ a.b.c = 1; a.b.d = 2; a = { e = 3; }; }", {"a": {"b": {"c": 1, "d": 2}, "e": 3}}),
-        ('{ "sally-laptop".tags = [ "x" ]; ${"quoted"} = 1; }',
-         {"sally-laptop": {"tags": ["x"]}, "quoted": 1}),
+        (
+            '{ "sally-laptop".tags = [ "x" ]; ${"quoted"} = 1; }',
+            {"sally-laptop": {"tags": ["x"]}, "quoted": 1},
+        ),
         ("let a = 1; b = a; in { inherit a b; c = b; }", {"a": 1, "b": 1, "c": 1}),
-        ("let s = { x = 1; y = 2; }; in { inherit (s) x y; z = s.x; w = s.q or 7; }",
-         {"x": 1, "y": 2, "z": 1, "w": 7}),
+        (
+            "let s = { x = 1; y = 2; }; in { inherit (s) x y; z = s.x; w = s.q or 7; }",
+            {"x": 1, "y": 2, "z": 1, "w": 7},
+        ),
         ("rec { a = 1; b = a; c = { d = b; }; }", {"a": 1, "b": 1, "c": {"d": 1}}),
         ('let n = "web"; in { "${n}-01" = "${n}.lan"; }', {"web-01": "web.lan"}),
         ("[ 1 ] ++ [ 2 ]", [1, 2]),
@@ -63,9 +67,7 @@ def test_plain_values(tmp_path: Path, text: str, expected: Any) -> None:
 
 def test_indented_strings(tmp_path: Path) -> None:
     text = "{ s = ''\n    line one\n      indented\n    ''${not interpolated} '''quoted'''\n  ''; }"
-    assert value(tmp_path, text) == {
-        "s": "line one\n  indented\n${not interpolated} ''quoted''\n"
-    }
+    assert value(tmp_path, text) == {"s": "line one\n  indented\n${not interpolated} ''quoted''\n"}
     assert value(tmp_path, "{ s = ''single''; }") == {"s": "single"}
 
 
@@ -82,7 +84,7 @@ def test_import_relative_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "what"),
     [
-        ("{ a = lib.genAttrs [ \"x\" ] (n: { }); }", "lib.genAttrs"),
+        ('{ a = lib.genAttrs [ "x" ] (n: { }); }', "lib.genAttrs"),
         ("{ a = with lib; [ ]; }", "`with' expression"),
         ("{ a = if x then 1 else 2; }", "`if' expression"),
         ("{ a = unknown; }", "variable `unknown'"),

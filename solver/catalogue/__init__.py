@@ -127,14 +127,14 @@ def read_file(path: str) -> list[ModuleSpec]:
     except ValidationError as exc:
         diags = []
         for err in exc.errors(include_url=False, include_input=False):
-            loc = tuple(err["loc"])
+            eloc: tuple[str | int, ...] = tuple(err["loc"])
             diags.append(
                 Diagnostic(
                     code="catalogue-error",
                     severity="error",
-                    message=f"{format_path(loc) or 'catalogue'}: {err['msg']}",
-                    path=format_path(loc),
-                    location=locate(loc),
+                    message=f"{format_path(eloc) or 'catalogue'}: {err['msg']}",
+                    path=format_path(eloc),
+                    location=locate(eloc),
                     hint="see the README section 'Module catalogue' for the schema",
                 )
             )

@@ -126,7 +126,7 @@ class ModuleSpec(_Strict):
     single_instance: SingleInstance | None = None
     incompatible_roles: list[IncompatibleRoles] = Field(default_factory=list)
     role_counts: list[RoleCount] = Field(default_factory=list)
-    classes: list[MachineClass] = Field(default_factory=lambda: ["nixos"])
+    classes: list[MachineClass] = Field(default_factory=lambda: list[MachineClass](["nixos"]))
     classes_source: str | None = None
     deprecated: str | None = Field(default=None, description="deprecation message, if any")
     unique_settings: list[UniqueSetting] = Field(default_factory=list)

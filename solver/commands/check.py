@@ -20,7 +20,11 @@ FORMATS = ["text", "concise", "json", "sarif", "github"]
 @click.command(name="check")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
-    "--format", "fmt", type=click.Choice(FORMATS), default=None, help="Output format (default text; concise under pre-commit)."
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="Output format (default text; concise under pre-commit).",
 )
 @click.option(
     "--color", type=click.Choice(["auto", "always", "never"]), default="auto", show_default=True
@@ -32,8 +36,16 @@ FORMATS = ["text", "concise", "json", "sarif", "github"]
     show_default=True,
     help="Lowest severity that makes the exit code 1.",
 )
-@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (still 2 on unusable input).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None, help="Write the report to a file (atomically).")
+@click.option(
+    "--exit-zero", is_flag=True, help="Exit 0 even with findings (still 2 on unusable input)."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the report to a file (atomically).",
+)
 @input_options
 def command(
     paths: tuple[str, ...],

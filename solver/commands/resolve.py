@@ -115,9 +115,7 @@ def to_text(report: Report, by: str) -> str:
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
 @input_options
-def command(
-    paths: tuple[str, ...], fmt: str, by: str, output: str | None, **kw: object
-) -> None:
+def command(paths: tuple[str, ...], fmt: str, by: str, output: str | None, **kw: object) -> None:
     """Show the resolved roles of the inventory at PATH, per instance or per machine."""
 
     def go() -> int:

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from solver.diagnostics import Diagnostic, Severity
     from solver.read.json_reader import JsonLocator
 
+
 class _Missing:
     pass
 
@@ -119,8 +120,11 @@ def _membership(path: Path) -> str | None:
             return f"membership of machine `{p[1]}' in tags is not checked"
         return None
     if p[0] == "tags":
-        return "membership of tags is not checked" if n == 1 else (
-            f"membership of tag `{p[1]}' is not checked")
+        return (
+            "membership of tags is not checked"
+            if n == 1
+            else (f"membership of tag `{p[1]}' is not checked")
+        )
     if p[0] == "instances":
         if n == 1:
             return "membership of every instance is not checked"
@@ -162,14 +166,29 @@ class Merger:
         self.notes: list[Diagnostic] = []
         self.errors: list[Diagnostic] = []
 
-    def _diag(self, severity: Severity, code: str, message: str, path: Path, loc: Location | None,
-              related: tuple[Any, ...] = (), hint: str | None = None,
-              args: dict[str, Any] | None = None) -> Diagnostic:
+    def _diag(
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        path: Path,
+        loc: Location | None,
+        related: tuple[Any, ...] = (),
+        hint: str | None = None,
+        args: dict[str, Any] | None = None,
+    ) -> Diagnostic:
         from solver.diagnostics import Diagnostic
 
-        return Diagnostic(code=code, severity=severity,
-                          message=message, path=format_path(path), location=loc,
-                          related=related, hint=hint, args=args or {})
+        return Diagnostic(
+            code=code,
+            severity=severity,
+            message=message,
+            path=format_path(path),
+            location=loc,
+            related=related,
+            hint=hint,
+            args=args or {},
+        )
 
     def opaque(self, path: Path, what: str, loc: Location | None, parent: bool = False) -> None:
         shown = "inventory" + ("." + format_path(path) if path else "")
@@ -180,11 +199,17 @@ class Merger:
             msg = f"`{shown}' could not be read statically ({what}); it is left out"
         if member:
             msg += f"; {member}"
-        self.notes.append(self._diag(
-            "info", "opaque-value", msg, path, loc,
-            hint="write plain data here, or run with --eval to let Nix evaluate the clan",
-            args={"inventory_path": list(path), "membership": member is not None},
-        ))
+        self.notes.append(
+            self._diag(
+                "info",
+                "opaque-value",
+                msg,
+                path,
+                loc,
+                hint="write plain data here, or run with --eval to let Nix evaluate the clan",
+                args={"inventory_path": list(path), "membership": member is not None},
+            )
+        )
 
     @staticmethod
     def _def_location(origin: Origin, val: Any, path: Path) -> Location | None:
@@ -226,14 +251,24 @@ class Merger:
             from solver.diagnostics import Related
 
             others = [x for x in vals if x[2] != first[2]]
-            self.errors.append(self._diag(
-                "error", "duplicate-definition",
-                f"The option `{shown}' is defined multiple times while it's expected to be unique.",
-                path, self._def_location(first[0], first[1], path),
-                tuple(Related(message="also defined here", path=format_path(path),
-                              location=self._def_location(o, v, path)) for o, v, _ in others),
-                hint="define the settings of a role, machine or tag in one place only",
-            ))
+            self.errors.append(
+                self._diag(
+                    "error",
+                    "duplicate-definition",
+                    f"The option `{shown}' is defined multiple times while it's expected to be unique.",
+                    path,
+                    self._def_location(first[0], first[1], path),
+                    tuple(
+                        Related(
+                            message="also defined here",
+                            path=format_path(path),
+                            location=self._def_location(o, v, path),
+                        )
+                        for o, v, _ in others
+                    ),
+                    hint="define the settings of a role, machine or tag in one place only",
+                )
+            )
             vals = [x for x in vals if x[2] == first[2]]
         kinds = {_kind(v) for _, v, _ in vals} if len(vals) > 1 else {_kind(vals[0][1])}
         if kinds == {"attrs"}:
@@ -282,33 +317,53 @@ class Merger:
             from solver.diagnostics import Related
 
             first_val = self.merge(path, [vals[0]])
-            self.errors.append(self._diag(
-                "error", "conflicting-definition",
-                f"The option `{shown}' has conflicting definition values: "
-                f"{' and '.join(sorted(kinds))} definitions cannot be merged.",
-                path, self._def_location(vals[0][0], vals[0][1], path),
-                tuple(Related(message=f"defined as {_kind(v) if _kind(v) != 'attrs' else 'an attribute set'} here",
-                              path=format_path(path), location=self._def_location(o, v, path))
-                      for o, v, _ in vals[1:]),
-                hint="define the value in one place, or give every definition the same type",
-            ))
+            self.errors.append(
+                self._diag(
+                    "error",
+                    "conflicting-definition",
+                    f"The option `{shown}' has conflicting definition values: "
+                    f"{' and '.join(sorted(kinds))} definitions cannot be merged.",
+                    path,
+                    self._def_location(vals[0][0], vals[0][1], path),
+                    tuple(
+                        Related(
+                            message=f"defined as {_kind(v) if _kind(v) != 'attrs' else 'an attribute set'} here",
+                            path=format_path(path),
+                            location=self._def_location(o, v, path),
+                        )
+                        for o, v, _ in vals[1:]
+                    ),
+                    hint="define the value in one place, or give every definition the same type",
+                )
+            )
             return first_val
         values = [v.data if isinstance(v, JsonV) else v.value for _, v, _ in vals]
         first = values[0]
-        differing = [(d, x) for d, x in zip(vals[1:], values[1:], strict=True) if not _equal(first, x)]
+        differing = [
+            (d, x) for d, x in zip(vals[1:], values[1:], strict=True) if not _equal(first, x)
+        ]
         if differing:
             from solver.diagnostics import Related
 
-            self.errors.append(self._diag(
-                "error", "conflicting-definition",
-                f"The option `{shown}' has conflicting definition values: {_show(first)} and "
-                f"{_show(differing[0][1])}.",
-                path, self._def_location(vals[0][0], vals[0][1], path),
-                tuple(Related(message=f"defined as {_show(x)} here", path=format_path(path),
-                              location=self._def_location(d[0], d[1], path))
-                      for d, x in differing),
-                hint="define the value in one place, or give every definition the same value",
-            ))
+            self.errors.append(
+                self._diag(
+                    "error",
+                    "conflicting-definition",
+                    f"The option `{shown}' has conflicting definition values: {_show(first)} and "
+                    f"{_show(differing[0][1])}.",
+                    path,
+                    self._def_location(vals[0][0], vals[0][1], path),
+                    tuple(
+                        Related(
+                            message=f"defined as {_show(x)} here",
+                            path=format_path(path),
+                            location=self._def_location(d[0], d[1], path),
+                        )
+                        for d, x in differing
+                    ),
+                    hint="define the value in one place, or give every definition the same value",
+                )
+            )
         return first
 
     def _already_defined(self, path: Path, vals: list[tuple[Origin, Any, int]]) -> None:
@@ -321,15 +376,21 @@ class Merger:
                 here = origin.key_location() if hasattr(origin, "key_location") else None
                 there = first[0].key_location() if hasattr(first[0], "key_location") else None
                 shown = "inventory." + format_path(path)
-                self.errors.append(self._diag(
-                    "error", "duplicate-attribute",
-                    f"attribute `{shown}' already defined"
-                    + (f" at {there}" if there else ""),
-                    path, here or self._def_location(origin, v, path),
-                    (Related(message="first defined here", path=format_path(path),
-                             location=there),),
-                    hint="an attribute set may define an attribute only once",
-                ))
+                self.errors.append(
+                    self._diag(
+                        "error",
+                        "duplicate-attribute",
+                        f"attribute `{shown}' already defined" + (f" at {there}" if there else ""),
+                        path,
+                        here or self._def_location(origin, v, path),
+                        (
+                            Related(
+                                message="first defined here", path=format_path(path), location=there
+                            ),
+                        ),
+                        hint="an attribute set may define an attribute only once",
+                    )
+                )
             else:
                 seen[mid] = (origin, v)
 
@@ -348,8 +409,11 @@ def _kind(v: Any) -> str:
 
 def _equal(a: Any, b: Any) -> bool:
     return (type(a) is type(b) and a == b) or (
-        isinstance(a, (int, float)) and isinstance(b, (int, float))
-        and not isinstance(a, bool) and not isinstance(b, bool) and a == b
+        isinstance(a, (int, float))
+        and isinstance(b, (int, float))
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+        and a == b
     )
 
 
@@ -361,7 +425,9 @@ def _is_clan_call(src: Src, fnode: Node) -> bool:
         return src.text(fnode) in ("buildClan", "mkClan")
     if fnode.type != "select_expression":
         return False
-    parts = [src.text(a) for a in fnode.child_by_field_name("attrpath").children_by_field_name("attr")]
+    parts = [
+        src.text(a) for a in fnode.child_by_field_name("attrpath").children_by_field_name("attr")
+    ]
     if not parts:
         return False
     if parts[-1] == "buildClan":
@@ -415,8 +481,10 @@ def find_clan(reader: Reader, src: Src) -> list[Val]:
                 calls.append(call)
         elif "binding" in match:
             b = match["binding"][0]
-            if b.parent is not None and b.parent.parent is not None and (
-                b.parent.parent.type in ("attrset_expression", "rec_attrset_expression")
+            if (
+                b.parent is not None
+                and b.parent.parent is not None
+                and (b.parent.parent.type in ("attrset_expression", "rec_attrset_expression"))
             ):
                 clan_bindings.append(b)
     if calls:
@@ -473,7 +541,10 @@ class _Clan:
         return self._next
 
     def module_value(
-        self, val: Val, what: str, path: Path,
+        self,
+        val: Val,
+        what: str,
+        path: Path,
         on_fail: Callable[[str, Location | None], None] | None = None,
     ) -> Attrs | None:
         """A module (attribute set, function, path or import) as an attribute set."""
@@ -522,8 +593,11 @@ class _Clan:
         for f in attrs.fields.get("imports", []):
             lst = f.value.force()
             if not isinstance(lst, ListV):
-                self.merger.opaque((), f"the `imports' of a clan module ({getattr(lst, 'what', 'not a list')})",
-                                   lst.location() or f.key_location())
+                self.merger.opaque(
+                    (),
+                    f"the `imports' of a clan module ({getattr(lst, 'what', 'not a list')})",
+                    lst.location() or f.key_location(),
+                )
                 continue
             for th in lst.items:
                 self.add_clan_module(th.force())
@@ -550,8 +624,9 @@ class _Clan:
         val = f.value.force()
         if not isinstance(val, Attrs):
             what = getattr(val, "what", "not an attribute set")
-            self.merger.opaque(("machines",), f"the clan's `machines' ({what})",
-                               val.location() or f.key_location())
+            self.merger.opaque(
+                ("machines",), f"the clan's `machines' ({what})", val.location() or f.key_location()
+            )
             return
         mid = self.mid()
         for name, fields in val.fields.items():
@@ -561,28 +636,39 @@ class _Clan:
             holder.add("machines", Field(f.key_src, f.key, ready(inner)))
             self.machine_defs.append((None, holder, mid))
         for dyn in val.dynamic:
-            self.merger.opaque(("machines",), f"a machine name of the clan: {dyn.what}",
-                               dyn.src.location(dyn.node), parent=True)
+            self.merger.opaque(
+                ("machines",),
+                f"a machine name of the clan: {dyn.what}",
+                dyn.src.location(dyn.node),
+                parent=True,
+            )
 
     def read_module(self, name: str, f: Field) -> ModuleSpec | None:
         from pydantic import ValidationError
 
         from solver.catalogue.model import ModuleSpec, RoleSpec
+
         val = f.value.force()
         source = val.src.display if isinstance(val, Scalar) and val.is_path and val.src else None
         if isinstance(val, Scalar) and val.is_path and val.src is not None:
             target = os.path.join(val.src.dir, str(val.value))
             if os.path.exists(target):
-                source = display_name(target if not os.path.isdir(target)
-                                      else os.path.join(target, "default.nix"))
+                source = display_name(
+                    target if not os.path.isdir(target) else os.path.join(target, "default.nix")
+                )
+
         def fail(why: str, loc: Location | None) -> None:
-            self.merger.notes.append(self.merger._diag(
-                "info", "opaque-value",
-                f"the local module `{name}' could not be read statically ({why}); "
-                "its roles and constraints are not known",
-                ("modules", name), loc or f.key_location(),
-                hint="describe it in a --modules file, or run with --eval",
-            ))
+            self.merger.notes.append(
+                self.merger._diag(
+                    "info",
+                    "opaque-value",
+                    f"the local module `{name}' could not be read statically ({why}); "
+                    "its roles and constraints are not known",
+                    ("modules", name),
+                    loc or f.key_location(),
+                    hint="describe it in a --modules file, or run with --eval",
+                )
+            )
 
         attrs = self.module_value(val, "the module", ("modules", name), fail)
         if attrs is None:
@@ -620,18 +706,25 @@ class _Clan:
         desc = scalar(manifest, "description")
         try:
             return ModuleSpec(
-                name=name, input="self", kind="service",
+                name=name,
+                input="self",
+                kind="service",
                 manifest_name=mname if isinstance(mname, str) else None,
                 description=desc if isinstance(desc, str) else None,
-                roles=roles, max_instances=count(scalar(constraints, "maxInstances")),
+                roles=roles,
+                max_instances=count(scalar(constraints, "maxInstances")),
                 source=source,
             )
         except ValidationError as exc:
-            self.merger.notes.append(self.merger._diag(
-                "warning", "local-module",
-                f"the local module `{name}' is ignored: {exc.errors()[0]['msg']}",
-                ("modules", name), f.key_location(),
-            ))
+            self.merger.notes.append(
+                self.merger._diag(
+                    "warning",
+                    "local-module",
+                    f"the local module `{name}' is ignored: {exc.errors()[0]['msg']}",
+                    ("modules", name),
+                    f.key_location(),
+                )
+            )
             return None
 
 
@@ -670,7 +763,8 @@ def _load_clan(target: str) -> Loaded:
     try:
         machine_dirs = (
             sorted(n for n in os.listdir(mdir) if os.path.isdir(os.path.join(mdir, n)))
-            if os.path.isdir(mdir) else []
+            if os.path.isdir(mdir)
+            else []
         )
     except OSError as exc:
         raise InputError.single(
@@ -701,13 +795,17 @@ def _load_clan(target: str) -> Loaded:
         for m in modules:
             clan.add_clan_module(m)
         if not found and has_json:
-            clan.merger.notes.append(clan.merger._diag(
-                "info", "clan-not-found",
-                f"no call of clan-core.lib.clan and no flake-parts `clan' module found in "
-                f"{src.display}; only inventory.json and machines/ are read",
-                (), Location(file=src.display, line=1, column=1),
-                hint="use --eval to let Nix evaluate the clan",
-            ))
+            clan.merger.notes.append(
+                clan.merger._diag(
+                    "info",
+                    "clan-not-found",
+                    f"no call of clan-core.lib.clan and no flake-parts `clan' module found in "
+                    f"{src.display}; only inventory.json and machines/ are read",
+                    (),
+                    Location(file=src.display, line=1, column=1),
+                    hint="use --eval to let Nix evaluate the clan",
+                )
+            )
     if not found and not has_json:
         looked = display_name(nix_file) if nix_file else display_name(directory)
         raise InputError.single(
@@ -726,14 +824,18 @@ def _load_clan(target: str) -> Loaded:
         for rsrc, rkey, first in clan.reader.redefined:
             name = rsrc.text(rkey)
             there = first.key_location()
-            merger.errors.append(merger._diag(
-                "error", "duplicate-attribute",
-                f"attribute '{name}' already defined" + (f" at {there}" if there else ""),
-                (), rsrc.location(rkey),
-                (Related(message="first defined here", location=there),),
-                hint="Nix merges a repeated attribute only when both values are attribute "
-                "set literals; move one definition into `imports`",
-            ))
+            merger.errors.append(
+                merger._diag(
+                    "error",
+                    "duplicate-attribute",
+                    f"attribute '{name}' already defined" + (f" at {there}" if there else ""),
+                    (),
+                    rsrc.location(rkey),
+                    (Related(message="first defined here", location=there),),
+                    hint="Nix merges a repeated attribute only when both values are attribute "
+                    "set literals; move one definition into `imports`",
+                )
+            )
     defs: list[Def] = []
     if clan is not None:
         defs.extend(clan.inventory_defs)
@@ -744,7 +846,8 @@ def _load_clan(target: str) -> Loaded:
         jo = JsonOrigin(jloc, ())
         if not isinstance(data, dict):
             raise InputError.single(
-                "json-syntax", f"{shown} must contain a JSON object (the inventory)",
+                "json-syntax",
+                f"{shown} must contain a JSON object (the inventory)",
                 jloc.locate((), "value"),
             )
         defs.append((jo, JsonV(data, jo), -1))
@@ -775,6 +878,10 @@ def _load_clan(target: str) -> Loaded:
         files.extend(s.display for s in clan.reader.files.values())
     if has_json:
         files.append(display_name(inv))
-    return Loaded(data=data, locator=merger.locator, files=files,
-                  notes=merger.errors + merger.notes,
-                  modules=mods)
+    return Loaded(
+        data=data,
+        locator=merger.locator,
+        files=files,
+        notes=merger.errors + merger.notes,
+        modules=mods,
+    )

@@ -59,16 +59,19 @@ def eval_inventory(target: str, nix: str | None = None) -> tuple[Any, str]:
     if os.path.isdir(target):
         if not os.path.isfile(os.path.join(target, "flake.nix")):
             raise InputError.single(
-                "io-error", f"--eval needs a flake: no flake.nix in {display_name(target)}",
+                "io-error",
+                f"--eval needs a flake: no flake.nix in {display_name(target)}",
                 hint="pass the clan directory (the one with flake.nix)",
             )
         ref = os.path.abspath(target)
-        attempts = [([exe, *FEATURES, "eval", "--json", f"path:{ref}#{a}"], f"{ref}#{a}")
-                    for a in ATTRS]
+        attempts = [
+            ([exe, *FEATURES, "eval", "--json", f"path:{ref}#{a}"], f"{ref}#{a}") for a in ATTRS
+        ]
     elif os.path.isfile(target):
         path = os.path.abspath(target)
-        attempts = [([exe, *FEATURES, "eval", "--json", "--file", path, a], f"{target} {a}")
-                    for a in ATTRS]
+        attempts = [
+            ([exe, *FEATURES, "eval", "--json", "--file", path, a], f"{target} {a}") for a in ATTRS
+        ]
         attempts.append(([exe, *FEATURES, "eval", "--json", "--file", path], target))
     else:
         raise InputError.single("io-error", f"{target}: no such file or directory")

@@ -74,13 +74,19 @@ class Src:
         (row, bcol) = node.start_point
         col = self._col(row, bcol)
         if not whole:
-            return Location(file=self.display, line=row + 1, column=col, end_line=row + 1,
-                            end_column=col + 1)
+            return Location(
+                file=self.display, line=row + 1, column=col, end_line=row + 1, end_column=col + 1
+            )
         (erow, ecol) = node.end_point
         if erow != row:
             return Location(file=self.display, line=row + 1, column=col)
-        return Location(file=self.display, line=row + 1, column=col, end_line=row + 1,
-                        end_column=self._col(erow, ecol))
+        return Location(
+            file=self.display,
+            line=row + 1,
+            column=col,
+            end_line=row + 1,
+            end_column=self._col(erow, ecol),
+        )
 
     def text(self, node: Node) -> str:
         return self.data[node.start_byte : node.end_byte].decode("utf-8", "replace")
@@ -131,12 +137,16 @@ def parse_file(path: str, display: str) -> Src:
                 what = f"unexpected `{src.text(nxt)[:40]}', expecting `{bad.type}'"
                 loc = src.location(nxt)
             raise InputError.single(
-                "nix-syntax", f"syntax error in {display}: {what}", loc,
+                "nix-syntax",
+                f"syntax error in {display}: {what}",
+                loc,
                 hint="fix the Nix syntax (`nix-instantiate --parse FILE` shows Nix's own message)",
             )
         else:
             snippet = src.text(bad).strip().splitlines()
-            what = f"unexpected `{snippet[0][:40]}'" if snippet and snippet[0] else "unexpected input"
+            what = (
+                f"unexpected `{snippet[0][:40]}'" if snippet and snippet[0] else "unexpected input"
+            )
         raise InputError.single(
             "nix-syntax",
             f"syntax error in {display}: {what}",
@@ -145,7 +155,8 @@ def parse_file(path: str, display: str) -> Src:
         )
     if src.root is None:
         raise InputError.single(
-            "nix-syntax", f"{display} contains no Nix expression",
+            "nix-syntax",
+            f"{display} contains no Nix expression",
             Location(file=display, line=1, column=1),
         )
     return src
@@ -167,7 +178,9 @@ class Val:
         if self.src is None or self.node is None:
             return None
         whole = self.node.type not in (
-            "attrset_expression", "rec_attrset_expression", "list_expression"
+            "attrset_expression",
+            "rec_attrset_expression",
+            "list_expression",
         )
         return self.src.location(self.node, whole)
 
@@ -408,9 +421,7 @@ class Reader:
                 return Opaque(src, node, "a path with interpolation")
             return Scalar(src, node, src.text(node), is_path=True)
         if t == "list_expression":
-            items = [
-                self.thunk(src, c, scope) for c in node.children_by_field_name("element")
-            ]
+            items = [self.thunk(src, c, scope) for c in node.children_by_field_name("element")]
             return ListV(src, node, items)
         if t == "parenthesized_expression":
             inner = self.eval(src, node.child_by_field_name("expression"), scope)
@@ -467,7 +478,9 @@ class Reader:
                 if isinstance(inner, Scalar) and isinstance(inner.value, str) and not inner.is_path:
                     parts.append("\x00" + inner.value)
                 else:
-                    return Opaque(src, node, f"a string with interpolation (`{_snippet(src, node)}')")
+                    return Opaque(
+                        src, node, f"a string with interpolation (`{_snippet(src, node)}')"
+                    )
             elif ct == "comment":
                 continue
         text = "".join(parts)
@@ -552,10 +565,14 @@ class Reader:
         for i, key in enumerate(keys):
             name = self.attr_name(src, key, scope)
             if name is None:
-                target.dynamic.append(DynamicName(src, key, f"the attribute name `{_snippet(src, key)}'"))
+                target.dynamic.append(
+                    DynamicName(src, key, f"the attribute name `{_snippet(src, key)}'")
+                )
                 return
             if i == 0 and name in target.fields:
-                self._check_redefinition(src, target.fields[name][0], key, value if len(keys) == 1 else None)
+                self._check_redefinition(
+                    src, target.fields[name][0], key, value if len(keys) == 1 else None
+                )
             if i == len(keys) - 1:
                 target.add(name, Field(src, key, self.thunk(src, value, scope)))
             else:
@@ -597,8 +614,10 @@ class Reader:
     def apply(self, src: Src, node: Node, scope: Scope) -> Val:
         fnode = node.child_by_field_name("function")
         anode = node.child_by_field_name("argument")
-        if fnode.type == "variable_expression" and src.text(fnode) == "import" and (
-            scope.lookup("import") is None
+        if (
+            fnode.type == "variable_expression"
+            and src.text(fnode) == "import"
+            and (scope.lookup("import") is None)
         ):
             arg = self.eval(src, anode, scope)
             if isinstance(arg, Scalar) and arg.is_path and isinstance(arg.value, str):
@@ -633,7 +652,9 @@ class Reader:
                 ident = formal.child_by_field_name("name")
                 name = src.text(ident)
                 default = formal.child_by_field_name("default")
-                params.add(name, Field(src, ident, self._formal(src, ident, name, arg, default, scope)))
+                params.add(
+                    name, Field(src, ident, self._formal(src, ident, name, arg, default, scope))
+                )
         return scope
 
     def _formal(
@@ -708,8 +729,10 @@ def _strip_indent(text: str) -> str:
         n = len(line) - len(stripped)
         indent = n if indent is None else min(indent, n)
     indent = indent or 0
-    out = [line[indent:] if len(line) - len(line.lstrip(" ")) >= indent else line.lstrip(" ")
-           for line in lines]
+    out = [
+        line[indent:] if len(line) - len(line.lstrip(" ")) >= indent else line.lstrip(" ")
+        for line in lines
+    ]
     if len(out) > 1 and not out[0].strip(" "):
         out = out[1:]
     if out and not out[-1].strip(" "):
