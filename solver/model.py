@@ -140,8 +140,12 @@ _TYPE_WORDS = {
 }
 
 
-def _existing_prefix(data: Any, loc: tuple[Any, ...]) -> Path:
-    """The longest prefix of a pydantic `loc` that exists in `data` (drops union labels)."""
+def _existing_prefix(data: Any, loc: tuple[Any, ...]) -> Path | None:
+    """The longest prefix of a pydantic `loc` that exists in `data`.
+
+    A union (``roles.<r>.tags``: list or attribute set) puts a branch label such as
+    ``list[str]`` into `loc`: the label is skipped when its branch matches the value, and
+    the error is dropped (None) when it comes from the branch the value does not take."""
     out: list[str | int] = []
     cur = data
     for key in loc:
@@ -151,6 +155,11 @@ def _existing_prefix(data: Any, loc: tuple[Any, ...]) -> Path:
         elif isinstance(cur, list) and isinstance(key, int) and 0 <= key < len(cur):
             cur = cur[key]
             out.append(key)
+        elif isinstance(key, str) and key.startswith(("list[", "dict[")):
+            if isinstance(cur, dict) == key.startswith("list["):
+                return None  # the other branch of the union
+            if not isinstance(cur, (dict, list)):
+                break
         else:
             break
     return tuple(out)
@@ -274,7 +283,10 @@ def validate(data: Any, locator: Locator) -> tuple[Inventory, list[Diagnostic]]:
             doomed: dict[Path, Diagnostic | None] = {}
             for err in errors:
                 loc = tuple(err["loc"])
-                path = _existing_prefix(work, loc)
+                found = _existing_prefix(work, loc)
+                if found is None:
+                    continue
+                path = found
                 if err["type"] == "missing" and (*path, loc[-1]) in deleted and path:
                     doomed[path] = None  # we removed a required value: drop its owner too
                     continue
@@ -344,7 +356,7 @@ def _schema_diag(err: Any, path: Path, loc: tuple[Any, ...], locator: Locator) -
         word = "one of " + expected.replace("'", '"').replace(" or ", ", ")
     elif etype == "string_pattern_mismatch":
         word = "string matching the pattern " + err.get("ctx", {}).get("pattern", "").strip("^$")
-    elif len(loc) > len(path):
+    elif len(loc) > len(path) and _union_word(path):
         word = _union_word(path)
     if word is None:
         word = err["msg"]

@@ -47,11 +47,7 @@ def test_corpus_is_big_enough() -> None:
 
 # Known product bugs: the expectation says what the tool must report; strict xfail so
 # that the fix is noticed.
-KNOWN_BUGS = {
-    "type-tag-role-string.json": "a wrong value inside roles.<r>.tags (list | attrset union) "
-    "is reported at `tags` as a whole (and all the role's tags are dropped), not at "
-    "tags.<t>: solver/model.py:_existing_prefix stops at pydantic's union label",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize(

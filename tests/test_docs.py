@@ -1,0 +1,27 @@
+"""The README documents every diagnostic code of the registry, with its severity."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from solver.codes import CODES
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_code_is_in_the_readme_table() -> None:
+    rows = dict(re.findall(r"^\| `([a-z][a-z-]+)` \| ([a-z]+)", README, re.M))
+    assert set(rows) == set(CODES)
+    for code, info in CODES.items():
+        assert rows[code] == info.severity, code
+
+
+def test_every_code_emitted_by_the_code_is_registered() -> None:
+    root = Path(__file__).resolve().parent.parent / "solver"
+    used: set[str] = set()
+    for f in root.rglob("*.py"):
+        text = f.read_text(encoding="utf-8")
+        used |= set(re.findall(r'code="([a-z][a-z-]+)"', text))
+        used |= set(re.findall(r'InputError\.single\(\s*"([a-z][a-z-]+)"', text))
+    assert used - set(CODES) == set()
