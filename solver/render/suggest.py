@@ -8,22 +8,7 @@ from collections.abc import Iterable, Sequence
 def distance(a: str, b: str) -> int:
     """Optimal string alignment distance: insertions, deletions, substitutions and
     swaps of two neighbouring characters each cost 1."""
-    if a == b:
-        return 0
-    if not a or not b:
-        return len(a) or len(b)
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i] + [0] * len(b)
-        for j, cb in enumerate(b, 1):
-            cost = 0 if ca == cb else 1
-            best = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
-                best = min(best, prev2[j - 2] + 1)
-            cur[j] = best
-        prev2, prev = prev, cur
-    return prev[-1]
+    return _bounded(a, b, max(len(a), len(b)))
 
 
 def _bounded(a: str, b: str, k: int) -> int:
