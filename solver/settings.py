@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from solver.catalogue import Catalogue
-from solver.catalogue.model import ModuleSpec, OptionSpec
+from solver.catalogue.model import ModuleSpec, OptionSpec, RoleSpec
 from solver.diagnostics import Diagnostic, Related
 from solver.facts import InstanceInfo, SideTable
 from solver.location import Locator, Path, format_path
@@ -707,10 +707,32 @@ def _merge(nodes: list[Node]) -> Any:
 
 
 def _root_opt(spec: ModuleSpec | None, role: str) -> OptionSpec | None:
+    """The role's interface as one submodule option (built once per module and role: a
+    fleet has thousands of instances of the same few modules)."""
     rspec = spec.roles.get(role) if spec else None
     if rspec is None or rspec.interface is None:
         return None
-    return OptionSpec(type="submodule", options=rspec.interface, freeform=rspec.freeform)
+    key = (id(rspec), role)
+    hit = _ROOT_OPTS.get(key)
+    if hit is None or hit[0] is not rspec:
+        opt = OptionSpec.model_construct(
+            type="submodule",
+            nix_type=None,
+            nullable=False,
+            values=None,
+            elem=None,
+            options=rspec.interface,
+            freeform=rspec.freeform,
+            default=None,
+            has_default=False,
+            description=None,
+        )
+        hit = _ROOT_OPTS[key] = (rspec, opt)
+    return hit[1]
+
+
+# (id of the RoleSpec, role) -> (the RoleSpec itself, to check the id was not reused; option)
+_ROOT_OPTS: dict[tuple[int, str], tuple[RoleSpec, OptionSpec]] = {}
 
 
 def plan(inv: Inventory, cat: Catalogue, side: SideTable, locator: Locator) -> Plan:

@@ -46,6 +46,30 @@ def max_distance(name: str) -> int:
     return max(1, len(name) // 3)
 
 
+# Pools larger than this are narrowed through an index (built once per pool) to the names
+# that share their first or last three characters with the unknown name: a fleet of 100,000
+# machines would otherwise cost ~0.1 s per suggestion. A typo at both ends of a name in
+# such a fleet gets no suggestion.
+BIG_POOL = 5000
+_INDEX: dict[int, tuple[object, dict[str, set[str]]]] = {}
+
+
+def _narrow(folded: str, candidates: Iterable[str]) -> set[str]:
+    pool = candidates if isinstance(candidates, (set, frozenset, dict)) else set(candidates)
+    if len(pool) <= BIG_POOL:
+        return set(pool)
+    hit = _INDEX.get(id(pool))
+    if hit is None or hit[0] is not pool:
+        index: dict[str, set[str]] = {}
+        for cand in pool:
+            cf = cand.casefold()
+            index.setdefault("<" + cf[:3], set()).add(cand)
+            index.setdefault(">" + cf[-3:], set()).add(cand)
+        hit = _INDEX[id(pool)] = (pool, index)
+    idx = hit[1]
+    return idx.get("<" + folded[:3], set()) | idx.get(">" + folded[-3:], set())
+
+
 def did_you_mean(name: str, candidates: Iterable[str], limit: int = 1) -> list[str]:
     """Up to `limit` candidates close to `name`, closest first (ties by name).
 
@@ -59,7 +83,7 @@ def did_you_mean(name: str, candidates: Iterable[str], limit: int = 1) -> list[s
     drop = str.maketrans("", "", folded)
     scored: list[tuple[int, int, str]] = []
     bound = cutoff  # with limit 1, nothing farther than the best so far can win
-    for cand in set(candidates):
+    for cand in _narrow(folded, candidates):
         if cand == name or len(cand) > MAX_NAME:
             continue
         cf = cand.casefold()
