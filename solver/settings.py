@@ -735,6 +735,30 @@ def _root_opt(spec: ModuleSpec | None, role: str) -> OptionSpec | None:
 _ROOT_OPTS: dict[tuple[int, str], tuple[RoleSpec, OptionSpec]] = {}
 
 
+def _legacy_source(
+    at: tuple[Plan, int, Path, str],
+    config: Settings | None,
+    kind: str,
+    who: str | None,
+    role: str | None,
+    *sub: str,
+) -> Source | None:
+    """One legacy `config` block (instance, machine or role) as a settings source."""
+    if config is None:
+        return None
+    pl, instance, ipath, base = at
+    return pl.add_source(
+        instance,
+        config,
+        role=role,
+        kind=kind,
+        who=who,
+        path=(*ipath, *sub, "config"),
+        root_opt=None,
+        option=base,
+    )
+
+
 def plan(inv: Inventory, cat: Catalogue, side: SideTable, locator: Locator) -> Plan:
     """Read every settings block of `inv` into facts (and schema findings)."""
     del cat  # the module specs are in the side table
@@ -750,47 +774,18 @@ def plan(inv: Inventory, cat: Catalogue, side: SideTable, locator: Locator) -> P
             linst = (inv.services or {})[mname][iname]
             ls = pl.legacy.setdefault(info.name, _LegacySources())
             base = f"clan.{format_path((mname,))}"
-            if linst.config is not None:
-                ls.instance = pl.add_source(
-                    i,
-                    linst.config,
-                    role=None,
-                    kind="instance",
-                    who=None,
-                    path=(*info.path, "config"),
-                    root_opt=None,
-                    option=base,
-                )
+
+            at = (pl, i, info.path, base)
+            ls.instance = _legacy_source(at, linst.config, "instance", None, None)
             for m in sorted(linst.machines):
-                mc = linst.machines[m].config
-                if mc is not None:
-                    src = pl.add_source(
-                        i,
-                        mc,
-                        role=None,
-                        kind="machine",
-                        who=m,
-                        path=(*info.path, "machines", m, "config"),
-                        root_opt=None,
-                        option=base,
-                    )
-                    if src is not None:
-                        ls.machines[m] = src
+                cfg = linst.machines[m].config
+                src = _legacy_source(at, cfg, "machine", m, None, "machines", m)
+                if src is not None:
+                    ls.machines[m] = src
             for r in sorted(linst.roles):
-                rc = linst.roles[r].config
-                if rc is not None:
-                    src = pl.add_source(
-                        i,
-                        rc,
-                        role=r,
-                        kind="role",
-                        who=None,
-                        path=(*info.path, "roles", r, "config"),
-                        root_opt=None,
-                        option=base,
-                    )
-                    if src is not None:
-                        ls.roles[r] = src
+                src = _legacy_source(at, linst.roles[r].config, "role", None, r, "roles", r)
+                if src is not None:
+                    ls.roles[r] = src
             continue
         inst = inv.instances[info.name]
         svc = _service_name(spec, mod.ref.name, mod.ref.input)
