@@ -145,3 +145,14 @@ def test_explain_machine() -> None:
         "its own tag at machines.fred.tags[0] (examples/borgbackup-clients-by-tag/inventory.json:6:24)"
         in r.output
     )
+
+
+def test_explain_unknown_code_outside_a_clan(tmp_path: Path) -> None:
+    old = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        r = invoke("explain", "unknown-tg", "--no-cache")
+    finally:
+        os.chdir(old)
+    assert r.exit_code == 2
+    assert 'did you mean the code "unknown-tag"?' in r.output

@@ -16,6 +16,7 @@ from solver.commands.common import (
     input_options,
     write_output,
 )
+from solver.errors import InputError
 from solver.location import Locator, Path, format_path
 
 
@@ -183,7 +184,22 @@ def command(subject: str, paths: tuple[str, ...], output: str | None, **kw: obje
         raise SystemExit(EXIT_OK)
 
     def go() -> int:
-        body, found = explain_machine(subject, RunArgs(paths=paths, **kw))  # type: ignore[arg-type]
+        try:
+            body, found = explain_machine(subject, RunArgs(paths=paths, **kw))  # type: ignore[arg-type]
+        except InputError as exc:
+            if text is not None or paths:
+                raise
+            from solver.codes import CODES
+            from solver.render.suggest import did_you_mean
+
+            close = did_you_mean(subject, CODES)
+            hint = f'did you mean the code "{close[0]}"? ' if close else ""
+            raise InputError.single(
+                "io-error",
+                f"{subject!r} is not a diagnostic code, and there is no inventory here to "
+                "look for a machine of that name",
+                hint=hint + "pass the inventory: inventory-solver explain MACHINE PATH",
+            ) from exc
         if not found and text is not None:
             body = text
             found = True
