@@ -71,6 +71,9 @@ class MachineResolution(BaseModel):
 
 
 class Resolution(BaseModel):
+    """Who holds which role: per instance (members with provenance) and per machine
+    (assignments with merged settings)."""
+
     model_config = ConfigDict(defer_build=True)
 
     shape: Literal["current", "legacy"] = "current"
@@ -89,9 +92,9 @@ class Summary(BaseModel):
 
 
 class Report(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
     """Everything a run found. ``ok`` is true when there is no error."""
+
+    model_config = ConfigDict(defer_build=True)
 
     resolution: Resolution
     diagnostics: list[Diagnostic] = Field(default_factory=list)
