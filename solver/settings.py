@@ -806,37 +806,35 @@ def plan(inv: Inventory, cat: Catalogue, side: SideTable, locator: Locator) -> P
                     root_opt=ropt,
                     option=f"{prefix}.settings",
                 )
-            for m in sorted(role.machines):
-                ms = role.machines[m].settings
-                if ms is not None:
+            # per-machine and per-tag settings of the role: same shape, different scope
+            narrow: list[tuple[str, str, dict[str, Settings | None], dict[str, Source]]] = [
+                (
+                    "machine",
+                    "machines",
+                    {m: e.settings for m, e in role.machines.items()},
+                    rs.machines,
+                )
+            ]
+            if isinstance(role.tags, dict):
+                tag_settings = {t: e.settings for t, e in role.tags.items()}
+                narrow.append(("tag", "tags", tag_settings, rs.tags))
+            for kind, sub, entries, into in narrow:
+                for who in sorted(entries):
+                    raw = entries[who]
+                    if raw is None:
+                        continue
                     src = pl.add_source(
                         i,
-                        ms,
+                        raw,
                         role=r,
-                        kind="machine",
-                        who=m,
-                        path=(*rpath, "machines", m, "settings"),
+                        kind=kind,
+                        who=who,
+                        path=(*rpath, sub, who, "settings"),
                         root_opt=ropt,
-                        option=f"{prefix}.machines.{format_path((m,))}.settings",
+                        option=f"{prefix}.{sub}.{format_path((who,))}.settings",
                     )
                     if src is not None:
-                        rs.machines[m] = src
-            if isinstance(role.tags, dict):
-                for t in sorted(role.tags):
-                    ts = role.tags[t].settings
-                    if ts is not None:
-                        src = pl.add_source(
-                            i,
-                            ts,
-                            role=r,
-                            kind="tag",
-                            who=t,
-                            path=(*rpath, "tags", t, "settings"),
-                            root_opt=ropt,
-                            option=f"{prefix}.tags.{format_path((t,))}.settings",
-                        )
-                        if src is not None:
-                            rs.tags[t] = src
+                        into[who] = src
     # -- unique settings ----------------------------------------------------------------
     for k, minfo in enumerate(side.modules, 1):
         spec = minfo.spec
