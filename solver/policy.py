@@ -216,8 +216,52 @@ def errors_from_messages(messages: Sequence[str], fallback: str) -> InputError:
     return InputError(diags)
 
 
-def _parse(path: str) -> list[Any]:
+def _stray_character(text: str) -> tuple[int, int, str] | None:
+    """(line, column, char) of the first non-ASCII character outside strings and comments.
+
+    clingo's lexer rejects such a character one byte at a time and its message then holds
+    half a UTF-8 sequence, which clingo's Python logger cannot decode: the process aborts
+    ("PANIC: exception in nothrow scope"). So the policy is checked for them first.
+    """
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            i += 1
+            while i < n and text[i] != '"' and text[i] != "\n":
+                i += 2 if text[i] == "\\" else 1
+            i += 1
+        elif text.startswith("%*", i):
+            end = text.find("*%", i + 2)
+            i = n if end < 0 else end + 2
+        elif c == "%":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+        elif text.startswith("#script", i):
+            end = text.find("#end", i)
+            i = n if end < 0 else end + 4
+        elif c > "\x7f":
+            line = text.count("\n", 0, i) + 1
+            return line, i - (text.rfind("\n", 0, i) + 1) + 1, c
+        else:
+            i += 1
+    return None
+
+
+def _parse(path: str, text: str) -> list[Any]:
     from clingo.ast import parse_files
+
+    stray = _stray_character(text)
+    if stray is not None:
+        line, column, char = stray
+        what = "byte order mark" if char == "\ufeff" else f"character {char!r} (U+{ord(char):04X})"
+        raise _error(
+            f"unexpected {what} outside a string or comment",
+            path,
+            line,
+            column,
+            hint='names in ASP are ASCII; put other text in a "string"',
+        )
 
     stmts: list[Any] = []
     messages: list[str] = []
@@ -369,7 +413,7 @@ def load(paths: Sequence[str]) -> list[tuple[str, str]]:
                 text = fh.read()
         except (OSError, UnicodeDecodeError) as exc:
             raise _error(f"cannot read the policy file: {exc}", path) from None
-        for stmt in _parse(path):
+        for stmt in _parse(path, text):
             if os.path.abspath(stmt.location.begin.filename) != os.path.abspath(path):
                 raise _include_error(path, text, stmt.location.begin.filename)
             _check_statement(stmt, heads)

@@ -500,3 +500,53 @@ def test_spawn_start_method(monkeypatch: pytest.MonkeyPatch) -> None:
     name = "wireguard-one-controller"
     report = check(EXAMPLES / f"{name}.fires.json", rules=[EXAMPLES / f"{name}.lp"])
     assert sorted(d.path for d in report.diagnostics) == ["instances.lab", "instances.vpn"]
+
+
+# -- characters clingo's lexer cannot report ----------------------------------------------------
+@pytest.mark.parametrize(
+    ("data", "line", "column", "needle"),
+    [
+        # found by test_fuzz: clingo's message held half of "\xcb\xa9" and the process aborted
+        (b"\x1d\xcb\xa9aJ", 1, 2, "U+02E9"),
+        ("p(1).\nq(X) :- p(X), é(X).\n".encode(), 2, 15, "U+00E9"),
+        ("\ufeffp.\n".encode(), 1, 1, "byte order mark"),
+        ('p("a\\"b"). % é\n%* é\n *% q(ü).\n'.encode(), 3, 7, "U+00FC"),
+    ],
+)
+def test_non_ascii_outside_strings_is_located(
+    tmp_path: Path, data: bytes, line: int, column: int, needle: str
+) -> None:
+    """Run in a child process: before the fix, clingo aborted the whole interpreter."""
+    import subprocess
+    import sys
+
+    inv = _inventory(tmp_path, SIMPLE)
+    (tmp_path / "p.lp").write_bytes(data)
+    args = ["check", inv, "--rules", str(tmp_path / "p.lp"), "--no-cache", "--format", "concise"]
+    out = subprocess.run(
+        [sys.executable, "-m", "solver", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2, out.stderr
+    text = out.stdout + out.stderr
+    assert f"p.lp:{line}:{column}: error[policy-error]" in text, text
+    assert needle in text and "PANIC" not in text and "Traceback" not in text
+
+
+def test_non_ascii_in_strings_and_comments_is_allowed(tmp_path: Path) -> None:
+    inv = _inventory(tmp_path, SIMPLE)
+    ok = _write(
+        tmp_path,
+        "ok.lp",
+        """\
+        % Ünïcödé in a comment
+        %* and in a
+           block comment ✓ *%
+        violation("no-laptop", warning, "machine {0} — é", (machine(M),)) :-
+            has_tag(M, T), name(T, "laptop").
+        """,
+    )
+    report = check(inv, rules=[ok])
+    assert [d.message for d in report.diagnostics if d.code == "no-laptop"] == ["machine jon — é"]
