@@ -70,6 +70,37 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
+def entry() -> None:
+    """The installed command (``inventory-solver``, ``python -m solver``): :func:`main`,
+    then a hard exit once the output is flushed.
+
+    Like mypy, the command ends without tearing its heap down: at 100,000 machines freeing
+    every object one by one took about 0.4 s after the last line was written. Nothing is
+    lost: every file the command writes (``--output``, the cache entry) is closed before
+    :func:`main` returns. The cyclic collector is off for the same reason as in
+    :func:`solver.api.collector_paused`: a short-lived process with few cycles.
+    """
+    import gc
+
+    gc.disable()
+    try:
+        main()
+        status: int = 0
+    except SystemExit as exc:
+        code = exc.code
+        if code is None or isinstance(code, int):
+            status = code or 0
+        else:
+            print(code, file=sys.stderr)
+            status = 1
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): nothing more to say
+            status = status or 1
+    os._exit(status)
+
+
 def main(argv: list[str] | None = None) -> Any:
     args = list(sys.argv[1:] if argv is None else argv)
     key: str | None = None

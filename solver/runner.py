@@ -6,7 +6,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from solver.api import Options, Timings, make_report, run
+from solver.api import Options, Timings, collector_paused, make_report, run
 
 if TYPE_CHECKING:
     from solver.commands.common import RunArgs
@@ -34,7 +34,7 @@ def execute(args: RunArgs) -> Report:
         timings=timings,
     )
     path = args.paths[0] if args.paths else None
-    with timings.phase("read"):
+    with collector_paused(), timings.phase("read"):
         if args.use_eval:
             from solver.read.nix_eval import load_eval
 

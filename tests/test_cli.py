@@ -156,3 +156,30 @@ def test_explain_unknown_code_outside_a_clan(tmp_path: Path) -> None:
         os.chdir(old)
     assert r.exit_code == 2
     assert 'did you mean the code "unknown-tag"?' in r.output
+
+
+def test_command_ends_with_all_output_written(tmp_path: Path) -> None:
+    """The command exits without tearing its heap down (solver.cli.entry): every byte of a
+    large output still arrives, on a pipe and in --output, and the exit code is kept."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+
+    inv = tmp_path / "inventory.json"
+    inv.write_text(json.dumps(generate(2000, 200, seed=3)))
+    cmd = [sys.executable, "-m", "solver", "resolve", str(inv), "--no-cache", "--format", "json"]
+    piped = subprocess.run(cmd, capture_output=True, text=True)
+    assert piped.returncode == 0, piped.stderr
+    data = json.loads(piped.stdout)
+    assert sum(len(ms) for i in data["instances"].values() for ms in i["roles"].values()) > 2000
+    out = tmp_path / "out.json"
+    written = subprocess.run([*cmd, "--output", str(out)], capture_output=True, text=True)
+    assert written.returncode == 0 and written.stdout == ""
+    assert json.loads(out.read_text()) == data
+    # a finding still gives exit 1 through the hard exit
+    check = subprocess.run(
+        [sys.executable, "-m", "solver", "check", str(inv), "--no-cache", "--format", "concise"],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 1
+    assert check.stdout.splitlines()[-1] == f"7 errors, 2 warnings in {inv}"
