@@ -663,8 +663,11 @@ class Builder:
         n = self.n
         res = Resolution(shape="legacy" if self.inv.services is not None else "current")
         tags: dict[str, set[str]] = defaultdict(set)
+        holders: dict[int, list[int]] = defaultdict(list)  # tag id -> machine ids
         for row in self.atoms.get("has_tag", []):
-            tags[n(int(row[0]))].add(n(int(row[1])))  # type: ignore[arg-type]
+            m_id, t_id = int(row[0]), int(row[1])  # type: ignore[arg-type]
+            tags[n(m_id)].add(n(t_id))
+            holders[t_id].append(m_id)
         machines: dict[str, MachineResolution] = {}
         for mname, mdef in self.inv.machines.items():
             machines[mname] = construct(
@@ -691,15 +694,17 @@ class Builder:
         explicit = construct(Via, kind="explicit", tag=None, location=None)
         by_tag: dict[int, Via] = {}
         grouped: dict[tuple[int, int, int], list[Via]] = defaultdict(list)
-        for row in self.atoms.get("shown_via", []):
-            t = int(row[3])  # type: ignore[arg-type]
-            if t == 0:
-                via = explicit
-            else:
-                via = by_tag.get(t) or by_tag.setdefault(
-                    t, construct(Via, kind="tag", tag=n(t), location=None)
-                )
-            grouped[(int(row[0]), int(row[1]), int(row[2]))].append(via)  # type: ignore[arg-type]
+        for row in self.atoms.get("shown_explicit", []):
+            grouped[(int(row[0]), int(row[1]), int(row[2]))].append(explicit)  # type: ignore[arg-type]
+        # member(I,R,M) :- selects(I,R,T), has_tag(M,T): the product of two shown relations
+        # (display.lp), multiplied out here without deciding anything.
+        for row in self.atoms.get("selects", []):
+            i, r, t = int(row[0]), int(row[1]), int(row[2])  # type: ignore[arg-type]
+            via = by_tag.get(t) or by_tag.setdefault(
+                t, construct(Via, kind="tag", tag=n(t), location=None)
+            )
+            for m in holders.get(t, ()):
+                grouped[(i, r, m)].append(via)
         for (i, r, m), vias in grouped.items():
             info = side.instance(i)
             role, machine = n(r), n(m)

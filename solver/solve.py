@@ -25,7 +25,7 @@ RULE_FILES = (
 )
 
 # Large shown predicates of the resolution: consumers sort what they need themselves.
-BULK = frozenset({"shown_via", "has_tag", "resolved_role"})
+BULK = frozenset({"shown_explicit", "selects", "has_tag", "resolved_role"})
 
 Term = int | str | tuple[Any, ...]
 Atom = tuple[str, tuple[Term, ...]]

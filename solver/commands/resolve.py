@@ -123,7 +123,9 @@ def command(paths: tuple[str, ...], fmt: str, by: str, output: str | None, **kw:
 
         report = execute(RunArgs(paths=paths, resolve=True, **kw))  # type: ignore[arg-type]
         if fmt == "json":
-            text = json.dumps(to_data(report), indent=2, ensure_ascii=False) + "\n"
+            from solver.render.jsontext import dumps
+
+            text = dumps(to_data(report))
         else:
             text = to_text(report, by)
         write_output(text, output)

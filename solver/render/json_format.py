@@ -25,12 +25,12 @@ above; new fields may be added at the end of an object without a version change.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from solver.diagnostics import sort_diagnostics
 from solver.render import CodeInfo, SourceText, counts
+from solver.render.jsontext import dumps
 from solver.report import Report
 
 VERSION = 1
@@ -54,4 +54,4 @@ def render(
     color: bool,
     codes: Mapping[str, CodeInfo] | None = None,
 ) -> str:
-    return json.dumps(to_data(report), indent=2, ensure_ascii=False, default=str) + "\n"
+    return dumps(to_data(report), default=str)

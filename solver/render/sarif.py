@@ -10,7 +10,6 @@ columns with an exclusive ``endColumn``, as SARIF does.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -21,6 +20,7 @@ from urllib.parse import quote
 from solver.diagnostics import Diagnostic, Related, sort_diagnostics
 from solver.location import Location
 from solver.render import CodeInfo, SourceText
+from solver.render.jsontext import dumps
 from solver.report import Report
 
 TOOL_NAME = "inventory-solver"
@@ -193,4 +193,4 @@ def render(
     color: bool,
     codes: Mapping[str, CodeInfo] | None = None,
 ) -> str:
-    return json.dumps(to_data(report, codes), indent=2, ensure_ascii=False, default=str) + "\n"
+    return dumps(to_data(report, codes), default=str)

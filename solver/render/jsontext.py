@@ -1,0 +1,28 @@
+"""Pretty JSON text for every JSON output (``check --format json|sarif``, ``resolve``).
+
+The layout is ``json.dumps(data, indent=2, ensure_ascii=False)`` plus a newline. With an
+indent, the standard library encodes in Python, not C: the resolution of a 10,000-machine
+fleet (46 MB of JSON) took 1.6 s, longer than checking it. orjson writes the same text in
+0.1 s. It is used whenever it can represent the data; for what it cannot (integers
+beyond 64 bits, strings with lone surrogates, which a JSON inventory may hold), the
+standard library writes the output. Floats may be spelled differently (``1.5e-7`` for
+``1.5e-07``); the values are the same.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+
+def dumps(data: Any, default: Callable[[Any], Any] | None = None) -> str:
+    """`data` as indented JSON text ending with a newline, keys in their given order."""
+    import orjson
+
+    try:
+        return orjson.dumps(
+            data, default=default, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+        ).decode()
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(data, indent=2, ensure_ascii=False, default=default) + "\n"
