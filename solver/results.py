@@ -692,56 +692,61 @@ class Builder:
             rname = n(int(row[1]))  # type: ignore[arg-type]
             res.instances[info.name].roles[rname] = construct(RoleResolution, members=[], via={})
         explicit = construct(Via, kind="explicit", tag=None, location=None)
-        by_tag: dict[int, Via] = {}
-        grouped: dict[tuple[int, int, int], list[Via]] = defaultdict(list)
+        # (instance, role) -> machine id -> provenance, explicit first
+        grouped: dict[tuple[int, int], dict[int, list[Via]]] = defaultdict(dict)
         for row in self.atoms.get("shown_explicit", []):
-            grouped[(int(row[0]), int(row[1]), int(row[2]))].append(explicit)  # type: ignore[arg-type]
+            grouped[(int(row[0]), int(row[1]))][int(row[2])] = [explicit]  # type: ignore[arg-type]
         # member(I,R,M) :- selects(I,R,T), has_tag(M,T): the product of two shown relations
-        # (display.lp), multiplied out here without deciding anything.
-        for row in self.atoms.get("selects", []):
-            i, r, t = int(row[0]), int(row[1]), int(row[2])  # type: ignore[arg-type]
-            via = by_tag.get(t) or by_tag.setdefault(
-                t, construct(Via, kind="tag", tag=n(t), location=None)
-            )
+        # (display.lp), multiplied out here without deciding anything. Tags in name order,
+        # so that each machine's provenance lists them sorted.
+        selects = [(int(r[0]), int(r[1]), int(r[2])) for r in self.atoms.get("selects", [])]  # type: ignore[arg-type]
+        selects.sort(key=lambda x: n(x[2]))
+        for i, r, t in selects:
+            via = construct(Via, kind="tag", tag=n(t), location=None)
+            group = grouped[(i, r)]
             for m in holders.get(t, ()):
-                grouped[(i, r, m)].append(via)
-        for (i, r, m), vias in grouped.items():
+                vias = group.get(m)
+                if vias is None:
+                    group[m] = [via]
+                else:
+                    vias.append(via)
+        # visited in (instance, role, machine) name order: every list below comes out sorted
+        order = sorted(grouped, key=lambda ir: (side.instance(ir[0]).name, n(ir[1])))
+        for i, r in order:
+            group = grouped[(i, r)]
             info = side.instance(i)
-            role, machine = n(r), n(m)
-            vias.sort(key=lambda v: (v.kind != "explicit", v.tag or ""))
+            role = n(r)
             inst = res.instances[info.name]
             rr = inst.roles.get(role)
             if rr is None:
                 rr = inst.roles[role] = construct(RoleResolution, members=[], via={})
-            rr.members.append(machine)
-            rr.via[machine] = vias
-            mres = machines.get(machine)
-            if mres is None:
-                mres = machines[machine] = construct(
-                    MachineResolution,
-                    name=machine,
-                    defined=False,
-                    machine_class="nixos",
-                    tags=[],
-                    assignments=[],
+            members = rr.members
+            via_of = rr.via
+            for machine, vias in sorted((n(m), v) for m, v in group.items()):
+                members.append(machine)
+                via_of[machine] = vias
+                mres = machines.get(machine)
+                if mres is None:
+                    mres = machines[machine] = construct(
+                        MachineResolution,
+                        name=machine,
+                        defined=False,
+                        machine_class="nixos",
+                        tags=[],
+                        assignments=[],
+                    )
+                mres.assignments.append(
+                    construct(
+                        Assignment,
+                        instance=info.name,
+                        module=inst.module,
+                        role=role,
+                        via=vias,
+                        settings=None,
+                    )
                 )
-            mres.assignments.append(
-                construct(
-                    Assignment,
-                    instance=info.name,
-                    module=inst.module,
-                    role=role,
-                    via=vias,
-                    settings=None,
-                )
-            )
         for inst in res.instances.values():
             inst.roles = dict(sorted(inst.roles.items()))
-            for rr in inst.roles.values():
-                rr.members.sort()
-                rr.via = dict(sorted(rr.via.items()))
-        for mres in machines.values():
-            mres.assignments.sort(key=lambda x: (x.instance, x.role))
         res.machines = dict(sorted(machines.items()))
         res.instances = dict(sorted(res.instances.items()))
         return res

@@ -39,6 +39,7 @@ opposite direction are not seen in real inventories).
 from __future__ import annotations
 
 import json
+import marshal
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -257,7 +258,7 @@ class Plan:
         self.current: dict[tuple[str, str], _RoleSources] = {}
         self.legacy: dict[str, _LegacySources] = {}
         self._out: list[str] = []
-        self._cache: dict[tuple[int, ...], str] = {}
+        self._cache: dict[tuple[int, ...], bytes] = {}
 
     # -- ids --------------------------------------------------------------------------
     def path_id(self, keys: tuple[str, ...]) -> int:
@@ -653,14 +654,15 @@ class Plan:
 
     def _merged(self, srcs: list[Source]) -> dict[str, Any]:
         """The merged value of `srcs` (in definition order): a fresh object each time,
-        decoded from a cached JSON text (many machines share one source list)."""
+        loaded from a cached `marshal` image (many machines share one source list; the
+        values are JSON data, which marshal copies about twice as fast as json.loads)."""
         key = tuple(s.id for s in srcs)
-        text = self._cache.get(key)
-        if text is None:
+        blob = self._cache.get(key)
+        if blob is None:
             got = _merge([s.root for s in srcs])
-            text = json.dumps(got if isinstance(got, dict) else {}, ensure_ascii=False)
-            self._cache[key] = text
-        return json.loads(text)  # type: ignore[no-any-return]
+            blob = marshal.dumps(got if isinstance(got, dict) else {})
+            self._cache[key] = blob
+        return marshal.loads(blob)  # type: ignore[no-any-return]
 
 
 def _set(a: Assignment, value: dict[str, Any]) -> None:
