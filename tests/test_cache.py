@@ -100,7 +100,7 @@ def test_corrupt_or_foreign_entry_is_ignored(clan: Path) -> None:
     first = _run(["check", "inv.json"], clan, cache)
     (entry,) = _entries(cache)
     raw = entry.read_bytes()
-    # a flipped payload byte: the payload sha256 no longer matches
+    # a flipped payload byte: the payload digest no longer matches
     entry.write_bytes(raw[:-5] + b"X" + raw[-4:])
     again = _run(["check", "inv.json"], clan, cache)
     assert (again.returncode, again.stdout) == (1, first.stdout)
