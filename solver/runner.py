@@ -29,7 +29,7 @@ def execute(args: RunArgs) -> Report:
         modules=modules,
         rules=rules,
         resolve=args.resolve,
-        settings=args.resolve,
+        settings=args.resolve if args.settings is None else args.settings,
         policy_timeout=timeout,
         timings=timings,
     )

@@ -32,6 +32,10 @@ def test_same_text_as_the_standard_library(path: Path) -> None:
         pytest.skip("not a usable inventory")
     data = to_data(report)
     assert dumps(data) == _stdlib(data)
+    for machine in data["machines"].values():  # `resolve --by machine` and `explain`
+        for a in machine["assignments"]:
+            want = json.dumps(a["settings"], indent=2, sort_keys=True, ensure_ascii=False)
+            assert dumps(a["settings"], sort_keys=True, newline=False) == want
 
 
 def test_values_orjson_cannot_write_fall_back(tmp_path: Path) -> None:
@@ -53,5 +57,7 @@ def test_values_orjson_cannot_write_fall_back(tmp_path: Path) -> None:
 
 def test_lone_surrogate_from_library_data() -> None:
     """The reader rejects them in files; data handed to the library may still hold one."""
-    data = {"odd": "\ud800", "ok": [1.5, None, True]}
+    data = {"odd": "\ud800", "ok": [1.5, None, True], "b": {"é": 1, "a": 2}}
     assert dumps(data) == _stdlib(data)
+    want = json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False)
+    assert dumps(data, sort_keys=True, newline=False) == want

@@ -74,6 +74,7 @@ class RunArgs:
     timings: bool = False
     policy_timeout: float | None = None
     resolve: bool = False
+    settings: bool | None = None  # merge settings into the resolution (default: = resolve)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -18,6 +18,7 @@ from solver.commands.common import (
 )
 from solver.errors import InputError
 from solver.location import Locator, Path, format_path
+from solver.render.jsontext import dumps
 
 
 def explain_code(code: str) -> str | None:
@@ -92,7 +93,7 @@ def explain_machine(name: str, args: RunArgs) -> tuple[str, bool]:
                     f"carries it ({_tag_source(inv, loc, name, v.tag)})"
                 )
         if a.settings:
-            text = json.dumps(a.settings, indent=2, sort_keys=True, ensure_ascii=False)
+            text = dumps(a.settings, sort_keys=True, newline=False)
             out.append("  settings: " + text.replace("\n", "\n            "))
             for src in _settings_sources(inv, ipath, a.role, name):
                 out.append(f"    from {_loc(loc, src)}")

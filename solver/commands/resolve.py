@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import click
 
 from solver.commands.common import EXIT_OK, RunArgs, guard, input_options, write_output
+from solver.render.jsontext import dumps
 from solver.report import Report, Via
 
 
@@ -58,7 +58,7 @@ def to_data(report: Report) -> dict[str, Any]:
 def _settings_lines(settings: dict[str, Any] | None, indent: str) -> list[str]:
     if not settings:
         return []
-    text = json.dumps(settings, indent=2, sort_keys=True, ensure_ascii=False)
+    text = dumps(settings, sort_keys=True, newline=False)
     return [indent + "settings: " + text.splitlines()[0]] + [
         indent + "          " + ln for ln in text.splitlines()[1:]
     ]
@@ -121,10 +121,11 @@ def command(paths: tuple[str, ...], fmt: str, by: str, output: str | None, **kw:
     def go() -> int:
         from solver.runner import execute
 
-        report = execute(RunArgs(paths=paths, resolve=True, **kw))  # type: ignore[arg-type]
+        # The text view by instance shows no settings: they are not merged for it (their
+        # conflicts are still found; that is the rules' job, not the merge's).
+        settings = fmt == "json" or by == "machine"
+        report = execute(RunArgs(paths=paths, resolve=True, settings=settings, **kw))  # type: ignore[arg-type]
         if fmt == "json":
-            from solver.render.jsontext import dumps
-
             text = dumps(to_data(report))
         else:
             text = to_text(report, by)

@@ -16,13 +16,24 @@ from collections.abc import Callable
 from typing import Any
 
 
-def dumps(data: Any, default: Callable[[Any], Any] | None = None) -> str:
-    """`data` as indented JSON text ending with a newline, keys in their given order."""
+def dumps(
+    data: Any,
+    default: Callable[[Any], Any] | None = None,
+    *,
+    sort_keys: bool = False,
+    newline: bool = True,
+) -> str:
+    """`data` as indented JSON text (ending with a newline unless `newline` is false), keys
+    in their given order or sorted."""
     import orjson
 
+    option = orjson.OPT_INDENT_2
+    if newline:
+        option |= orjson.OPT_APPEND_NEWLINE
+    if sort_keys:
+        option |= orjson.OPT_SORT_KEYS
     try:
-        return orjson.dumps(
-            data, default=default, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
-        ).decode()
+        return orjson.dumps(data, default=default, option=option).decode()
     except (orjson.JSONEncodeError, TypeError):
-        return json.dumps(data, indent=2, ensure_ascii=False, default=default) + "\n"
+        text = json.dumps(data, indent=2, ensure_ascii=False, default=default, sort_keys=sort_keys)
+        return text + "\n" if newline else text
