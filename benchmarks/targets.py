@@ -177,6 +177,30 @@ def main() -> int:
             r100 <= 1.5 * c100,
         )
         row("growth `check` 100k / 10k", f"{c100 / c10:.1f}×", "≤ 12×", c100 <= 12 * c10)
+        # The worst fan-out: 20 more instances give a role to tag `all` (2,000,000 more
+        # memberships): memory stays bounded and the user is told the resolution is huge.
+        data = generate(*SIZES["100k"], seed=0)
+        for k in range(20):
+            data["instances"][f"fanout-{k}"] = {
+                "module": {"name": "packages"},
+                "roles": {"default": {"tags": {"all": {}}}},
+            }
+        worst = os.path.join(tmp, "inv-fanout.json")
+        with open(worst, "w") as fh:
+            json.dump(data, fh, indent=2, sort_keys=True)
+        cw, rss_w = peak_rss_mb([BIN, "check", worst])
+        warned = (
+            '"fanout"'
+            in subprocess.run(
+                [BIN, "check", worst, "--format", "json"], env=env(), capture_output=True, text=True
+            ).stdout
+        )
+        row(
+            "worst fan-out: 100,000 machines + 20 instances on tag `all` (`check`)",
+            f"{cw:.1f} s, peak RSS {rss_w:.0f} MB, `fanout` warning: {'yes' if warned else 'no'}",
+            "< 1.5 GB, user told",
+            rss_w < 1536 and warned,
+        )
     o, c = oracle_vs_clingo(Path(files["10k"]))
     row(
         "membership at 10k: clingo (facts+ground+solve+read-back) vs tests/oracle.py",
