@@ -1,11 +1,14 @@
 """Result cache: an unchanged inventory is answered without running the pipeline.
 
 This module runs before click, pydantic and clingo are imported (``solver/cli.py:main``),
-so it uses only ``os`` and ``sys`` at import time, and CPython's built-in BLAKE2b when it
-hashes (no OpenSSL load: ``import hashlib`` alone costs more than hashing a 1.5 MB
-inventory, and BLAKE2b hashes it three times faster than the built-in sha256).
+so it uses only ``os`` and ``sys`` at import time, and XXH3-128 (``xxhash``) when it
+hashes: a 3 MB inventory (10,000 machines) in 0.2 ms, against 3 ms for BLAKE2b and 4.5 ms
+for sha256 (``import hashlib`` alone, which loads OpenSSL, costs 2-10 ms). The key only
+has to tell inputs apart, not resist an attacker who can already edit them; 128 bits make
+an accidental collision negligible. Without ``xxhash``, CPython's built-in BLAKE2b is
+used (different keys: entries of the other kind are ignored).
 
-The key is a BLAKE2b digest of everything that can change the output:
+The key is a digest of everything that can change the output:
 
 * the command line (after the program name) and the current directory (file names in
   the output are relative to it);
@@ -36,7 +39,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-MAGIC = b"inventory-solver-cache-2"
+MAGIC = b"inventory-solver-cache-3"
 ENV_DIR = "INVENTORY_SOLVER_CACHE_DIR"
 ENV_KEYS = ("NO_COLOR", "PRE_COMMIT", "INVENTORY_SOLVER_DEBUG")
 MAX_TREE_FILES = 5000  # a clan directory with more files than this is not cached
@@ -60,10 +63,14 @@ _BYPASS = {"--no-cache", "-o", "--output", "--eval", "--timings", "-h", "--help"
 
 def _digest() -> Callable[..., object]:
     try:
-        from _blake2 import blake2b  # CPython's built-in module: no OpenSSL load
-    except ImportError:  # pragma: no cover - interpreters without the built-in module
-        from hashlib import blake2b
-    return blake2b
+        from xxhash import xxh3_128
+    except ImportError:  # pragma: no cover - xxhash is a dependency; this is a safety net
+        try:
+            from _blake2 import blake2b  # CPython's built-in module: no OpenSSL load
+        except ImportError:
+            from hashlib import blake2b
+        return blake2b
+    return xxh3_128
 
 
 def cache_dir() -> str:
