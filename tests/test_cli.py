@@ -183,3 +183,39 @@ def test_command_ends_with_all_output_written(tmp_path: Path) -> None:
     )
     assert check.returncode == 1
     assert check.stdout.splitlines()[-1] == f"7 errors, 2 warnings in {inv}"
+
+
+@pytest.mark.parametrize(
+    ("extra", "absent", "present"),
+    [
+        # the pre-commit path: text output, a JSON inventory
+        (
+            ["--no-cache"],
+            {"orjson", "xxhash", "tree_sitter", "solver.read.nix_reader", "solver.policy"}
+            | {"solver.render.json_format", "solver.render.sarif", "solver.render.github"}
+            | {"solver.commands.resolve", "solver.commands.explain"},
+            {"clingo", "solver.render.text"},
+        ),
+        # with the cache: the key needs xxhash, nothing else changes
+        ([], {"orjson", "tree_sitter", "solver.render.sarif"}, {"xxhash"}),
+        # JSON output needs orjson, and no other renderer
+        (["--no-cache", "--format", "json"], {"solver.render.sarif"}, {"orjson"}),
+    ],
+)
+def test_check_imports_only_what_it_needs(
+    warn_only: Path, tmp_path: Path, extra: list[str], absent: set[str], present: set[str]
+) -> None:
+    """What `check` loads is what a pre-commit run pays for (benchmarks/README.md)."""
+    probe = (
+        "import sys\nfrom solver.cli import main\n"
+        f"try:\n    main(['check', {str(warn_only)!r}, *{extra!r}])\nexcept SystemExit:\n    pass\n"
+        "sys.stderr.write('\\nMODULES ' + ' '.join(sorted(sys.modules)))\n"
+    )
+    env = dict(os.environ, INVENTORY_SOLVER_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("INVENTORY_SOLVER_NO_CACHE", None)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    loaded = set(out.stderr.rsplit("MODULES ", 1)[1].split())
+    assert not (absent & loaded), sorted(absent & loaded)
+    assert present <= loaded, sorted(present - loaded)
