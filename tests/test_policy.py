@@ -550,3 +550,13 @@ def test_non_ascii_in_strings_and_comments_is_allowed(tmp_path: Path) -> None:
     )
     report = check(inv, rules=[ok])
     assert [d.message for d in report.diagnostics if d.code == "no-laptop"] == ["machine jon — é"]
+
+
+def test_policies_leave_the_resolution_unchanged() -> None:
+    """With --rules the solve runs in a child process that reads its own atoms back; the
+    memberships, their provenance and the settings must come out the same."""
+    inv = str(EXAMPLES / "server-backup.fires.json")
+    plain = check(inv)
+    with_policy = check(inv, rules=[str(EXAMPLES / "server-backup.lp")])
+    assert with_policy.resolution.model_dump() == plain.resolution.model_dump()
+    assert any(rr.via for i in plain.resolution.instances.values() for rr in i.roles.values())
