@@ -133,3 +133,8 @@ def construct(cls: type[M], **fields: Any) -> M:
     object.__setattr__(obj, "__pydantic_extra__", None)
     object.__setattr__(obj, "__pydantic_private__", None)
     return obj
+
+
+def empty_resolution(shape: Literal["current", "legacy"] = "current") -> Resolution:
+    """A resolution with nothing in it, built without validation (see :func:`construct`)."""
+    return construct(Resolution, shape=shape, instances={}, machines={})

@@ -24,6 +24,7 @@ from solver.report import (
     RoleResolution,
     Via,
     construct,
+    empty_resolution,
 )
 from solver.solve import Term
 
@@ -661,7 +662,7 @@ class Builder:
         thousands of memberships, and validating each would dominate `resolve`."""
         side = self.side
         n = self.n
-        res = Resolution(shape="legacy" if self.inv.services is not None else "current")
+        res = empty_resolution("legacy" if self.inv.services is not None else "current")
         tags: dict[str, set[str]] = defaultdict(set)
         holders: dict[int, list[int]] = defaultdict(list)  # tag id -> machine ids
         for row in self.atoms.get("has_tag", []):

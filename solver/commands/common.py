@@ -81,9 +81,9 @@ def fail_unusable(exc: InputError, fmt: str = "text", color: bool = False) -> No
     """Print the reasons the input cannot be used and exit 2."""
     from solver.api import make_report
     from solver.render import SourceText, get_renderer
-    from solver.report import Resolution
+    from solver.report import empty_resolution
 
-    report = make_report(Resolution(), exc.diagnostics, [])
+    report = make_report(empty_resolution(), exc.diagnostics, [])
     if fmt in ("json", "sarif", "github"):
         click.echo(get_renderer(fmt)(report, sources=SourceText(), color=False), nl=False)
     else:
