@@ -221,7 +221,8 @@ def _stray_character(text: str) -> tuple[int, int, str] | None:
 
     clingo's lexer rejects such a character one byte at a time and its message then holds
     half a UTF-8 sequence, which clingo's Python logger cannot decode: the process aborts
-    ("PANIC: exception in nothrow scope"). So the policy is checked for them first.
+    ("PANIC: exception in nothrow scope"). So the policy is checked for them first (and
+    :func:`_parse` parses an ASCII copy before the file itself).
     """
     i, n = 0, len(text)
     while i < n:
@@ -263,8 +264,22 @@ def _parse(path: str, text: str) -> list[Any]:
             hint='names in ASP are ASCII; put other text in a "string"',
         )
 
-    stmts: list[Any] = []
     messages: list[str] = []
+    if not text.isascii():
+        # Strings and comments may hold any text, but a lexer error inside one (a bad
+        # escape, a string left open) is reported byte by byte too. An ASCII copy with the
+        # same tokens is parsed first: its errors are the file's errors, in plain ASCII,
+        # at the same line and column; once it parses, the file does as well.
+        from clingo.ast import parse_string
+
+        ascii_copy = text.encode("ascii", "replace").decode("ascii")
+        try:
+            parse_string(ascii_copy, lambda _s: None, logger=lambda _c, m: messages.append(m))
+        except RuntimeError:
+            named = [m.replace("<string>", path, 1) for m in messages]
+            raise errors_from_messages(named, f"{_shown(path)}: cannot parse") from None
+        messages.clear()
+    stmts: list[Any] = []
     try:
         parse_files([path], stmts.append, logger=lambda _c, m: messages.append(m))
     except RuntimeError:

@@ -356,7 +356,12 @@ POLICY_SEEDS = [p.read_bytes() for p in sorted((ROOT / "examples").rglob("*.lp")
 
 @pytest.mark.skipif(not HAS_POLICY, reason="solver/policy.py (user policies) does not exist yet")
 @budget(60)
-@given(st.sampled_from(POLICY_SEEDS).flatmap(mutated) | st.binary(max_size=80))
+@given(
+    st.sampled_from(POLICY_SEEDS).flatmap(mutated)
+    | st.binary(max_size=80)
+    # the lexer's corners: strings, escapes and comments around non-ASCII text
+    | st.text(alphabet='p(X). :-"\\%*\nxé€😀\ufeff#', max_size=40).map(str.encode)
+)
 def test_cli_policy_files(tmp_path_factory: Any, data: bytes) -> None:
     d = tmp_path_factory.mktemp("pol")
     _write(d, "policy.lp", data)

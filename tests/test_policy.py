@@ -511,6 +511,10 @@ def test_spawn_start_method(monkeypatch: pytest.MonkeyPatch) -> None:
         ("p(1).\nq(X) :- p(X), é(X).\n".encode(), 2, 15, "U+00E9"),
         ("\ufeffp.\n".encode(), 1, 1, "byte order mark"),
         ('p("a\\"b"). % é\n%* é\n *% q(ü).\n'.encode(), 3, 7, "U+00FC"),
+        # lexer errors inside strings that hold non-ASCII text: a bad escape, an open string
+        ('p("\\é").\n'.encode(), 1, 3, "lexer error"),
+        ('p("é\n'.encode(), 1, 3, "lexer error"),
+        ('p :- q("é\\x").\n'.encode(), 1, 8, "lexer error"),
     ],
 )
 def test_non_ascii_outside_strings_is_located(
