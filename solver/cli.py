@@ -96,12 +96,24 @@ def entry() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe (`| head`): nothing more to say
+        except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
             status = status or 1
+        except (OSError, ValueError) as exc:  # a full disk: the output is incomplete
+            try:
+                os.write(2, f"inventory-solver: cannot write the output: {exc}\n".encode())
+            except OSError:
+                pass
+            status = 2
     os._exit(status)
 
 
 def main(argv: list[str] | None = None) -> Any:
+    # Started with stdout or stderr closed (`>&-`): write nothing there, but still run
+    # and give the exit code.
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")  # lives as long as the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")
     args = list(sys.argv[1:] if argv is None else argv)
     key: str | None = None
     tees: tuple[Any, Any] | None = None

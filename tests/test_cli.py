@@ -219,3 +219,31 @@ def test_check_imports_only_what_it_needs(
     loaded = set(out.stderr.rsplit("MODULES ", 1)[1].split())
     assert not (absent & loaded), sorted(absent & loaded)
     assert present <= loaded, sorted(present - loaded)
+
+
+def test_closed_stdout_still_gives_the_exit_code() -> None:
+    """Started with stdout closed (`>&-`): no traceback, and the exit code still tells."""
+    mistakes = str(EXAMPLES / "mistakes" / "inventory.json")
+    r = subprocess.run(
+        [sys.executable, "-m", "solver", "check", mistakes, "--no-cache"],
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: os.close(1),
+    )
+    assert r.returncode == 1
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_full_disk_on_stdout_is_exit_2_with_a_message() -> None:
+    mistakes = str(EXAMPLES / "mistakes" / "inventory.json")
+    with open("/dev/full", "w") as full:
+        r = subprocess.run(
+            [sys.executable, "-m", "solver", "check", mistakes, "--no-cache"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert r.returncode == 2
+    assert "cannot write the output: No space left on device" in r.stderr
+    assert "Traceback" not in r.stderr and "bug" not in r.stderr

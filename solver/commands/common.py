@@ -111,6 +111,9 @@ def guard(fn: Callable[[], int], fmt: str = "text", color: bool = False) -> None
         sys.exit(EXIT_UNUSABLE)
     except (SystemExit, KeyboardInterrupt):
         raise
+    except BrokenPipeError:  # stdout's reader went away (`| head`): stop quietly
+        _silence_stdout()
+        sys.exit(1)
     except Exception as exc:  # a bug: say so plainly, show the traceback only on request
         if os.environ.get("INVENTORY_SOLVER_DEBUG"):
             raise
@@ -121,6 +124,15 @@ def guard(fn: Callable[[], int], fmt: str = "text", color: bool = False) -> None
         )
         sys.exit(EXIT_UNUSABLE)
     sys.exit(code)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # pragma: no cover - no file descriptor to redirect
+        pass
 
 
 def want_color(choice: str) -> bool:
@@ -134,7 +146,16 @@ def want_color(choice: str) -> bool:
 def write_output(text: str, output: str | None) -> None:
     """To stdout, or atomically to `output` (temporary file in the same folder, then rename)."""
     if output is None or output == "-":
-        click.echo(text, nl=False, color=True)  # colour was decided by --color / NO_COLOR
+        try:
+            click.echo(text, nl=False, color=True)  # colour was decided by --color / NO_COLOR
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+            raise
+        except OSError as exc:  # a full disk, a closed descriptor: say so, exit 2
+            click.echo(
+                f"inventory-solver: cannot write the output: {exc.strerror or exc}", err=True
+            )
+            sys.exit(EXIT_UNUSABLE)
         return
     import tempfile  # only for --output: ~3 ms of start-up otherwise
 
