@@ -326,3 +326,21 @@ def _timed(clock: Any, target: str) -> float:
     start = clock()
     load_clan(target)
     return float(clock() - start)
+
+
+def test_extra_modules_are_not_reported_as_opaque(tmp_path: Path) -> None:
+    """extraModules hold NixOS module code that nothing reads; an opaque role is reported."""
+    (tmp_path / "flake.nix").write_text(
+        "{ outputs = { self, clan-core, ... }@inputs: clan-core.lib.clan {\n"
+        "  inventory.machines.web = { };\n"
+        "  inventory.instances.sshd.roles.server.tags.all = { };\n"
+        "  inventory.instances.sshd.roles.server.extraModules = [\n"
+        "    inputs.self.nixosModules.hardening\n"
+        "    ({ config, ... }: { services.openssh.enable = true; })\n"
+        "    { users.users.root.openssh.authorizedKeys.keyFiles = with inputs; [ keys ]; }\n"
+        "  ];\n"
+        "  inventory.instances.users.roles.default.tags = builtins.attrNames self.tags;\n"
+        "} ; }\n"
+    )
+    c = load_clan(str(tmp_path))
+    assert [n.path for n in c.notes] == ["instances.users.roles.default.tags"]

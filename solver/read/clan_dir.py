@@ -191,6 +191,11 @@ class Merger:
         )
 
     def opaque(self, path: Path, what: str, loc: Location | None, parent: bool = False) -> None:
+        if "extraModules" in path:
+            # NixOS module code (`inputs.self.nixosModules.x`, `{ config, ... }: { … }`):
+            # clan-core passes it through and nothing here reads it; a note per module
+            # would only be noise.
+            return
         shown = "inventory" + ("." + format_path(path) if path else "")
         member = _membership(path)
         if parent:
