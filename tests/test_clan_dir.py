@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from solver.api import check
 from solver.errors import InputError
 from solver.read import display_name, load
 from solver.read.clan_dir import load_clan
@@ -344,3 +345,32 @@ def test_extra_modules_are_not_reported_as_opaque(tmp_path: Path) -> None:
     )
     c = load_clan(str(tmp_path))
     assert [n.path for n in c.notes] == ["instances.users.roles.default.tags"]
+
+
+def test_path_literals_are_paths(tmp_path: Path) -> None:
+    """`./users/ssh.pub` is a value of type `path` (Nix resolves it against its file's
+    directory); a string that is not absolute is not."""
+    (tmp_path / "flake.nix").write_text(
+        "{ outputs = { clan-core, ... }: clan-core.lib.clan {\n"
+        "  inventory.machines.web = { };\n"
+        "  inventory.instances.user-root = {\n"
+        '    module.name = "users";\n'
+        "    roles.default.tags.all = { };\n"
+        '    roles.default.settings.user = "root";\n'
+        "    roles.default.settings.openssh.authorizedKeys.keyFiles = [ ./users/ssh.pub ];\n"
+        "  };\n"
+        "  inventory.instances.user-bob = {\n"
+        '    module.name = "users";\n'
+        "    roles.default.tags.all = { };\n"
+        '    roles.default.settings.user = "bob";\n'
+        '    roles.default.settings.openssh.authorizedKeys.keyFiles = [ "users/ssh.pub" ];\n'
+        "  };\n"
+        "} ; }\n"
+    )
+    report = check(tmp_path)
+    errors = [(d.code, d.instance) for d in report.diagnostics if d.severity == "error"]
+    assert errors == [("setting-type", "user-bob")]
+    (a,) = [x for x in report.resolution.machines["web"].assignments if x.instance == "user-root"]
+    assert a.settings is not None
+    keys = a.settings["openssh"]["authorizedKeys"]["keyFiles"]
+    assert keys == [str(tmp_path / "users" / "ssh.pub")]

@@ -40,7 +40,6 @@ def value(tmp_path: Path, text: str) -> Any:
         ("false", False),
         ("null", None),
         ('"a\\nb\\"c\\${x}"', 'a\nb"c${x}'),
-        ("./some/path.nix", "./some/path.nix"),
         ('[ 1 "two" [ 3 ] { a = 4; } ]', [1, "two", [3], {"a": 4}]),
         ("{ a.b.c = 1; a.b.d = 2; a = { e = 3; }; }", {"a": {"b": {"c": 1, "d": 2}, "e": 3}}),
         (
@@ -63,6 +62,15 @@ def value(tmp_path: Path, text: str) -> Any:
 )
 def test_plain_values(tmp_path: Path, text: str, expected: Any) -> None:
     assert value(tmp_path, text) == expected
+
+
+def test_path_literal_is_absolute(tmp_path: Path) -> None:
+    """As in Nix, a relative path literal is resolved against the directory of its file."""
+    assert value(tmp_path, "./some/path.nix") == str(tmp_path / "some" / "path.nix")
+    assert value(tmp_path, "[ ../up.pub /abs/key.pub ]") == [
+        str(tmp_path.parent / "up.pub"),
+        "/abs/key.pub",
+    ]
 
 
 def test_indented_strings(tmp_path: Path) -> None:

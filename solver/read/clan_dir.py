@@ -160,6 +160,16 @@ def _show(value: Any) -> str:
 # -- the merge ---------------------------------------------------------------------------
 
 
+def _scalar_data(v: Scalar) -> Any:
+    """A scalar as inventory data. A relative path literal (`./users/ssh.pub`) is what Nix
+    makes of it: an absolute path, resolved against the directory of its file, so that it
+    is a value of type `path` (clan-core sees it in the store, also absolute)."""
+    value = v.value
+    if v.is_path and v.src is not None and isinstance(value, str) and value.startswith("."):
+        return os.path.normpath(os.path.join(os.path.abspath(v.src.dir), value))
+    return value
+
+
 class Merger:
     def __init__(self) -> None:
         self.locator = ClanLocator()
@@ -233,7 +243,7 @@ class Merger:
                 v = v.force()
             if type(v) is Scalar:
                 entries.setdefault(path, (origin, v))
-                return v.value
+                return _scalar_data(v)
             defs = [(origin, v, defs[0][2])]
         vals: list[tuple[Origin, Any, int]] = []
         for origin, v, mid in defs:
@@ -342,7 +352,7 @@ class Merger:
                 )
             )
             return first_val
-        values = [v.data if isinstance(v, JsonV) else v.value for _, v, _ in vals]
+        values = [v.data if isinstance(v, JsonV) else _scalar_data(v) for _, v, _ in vals]
         first = values[0]
         differing = [
             (d, x) for d, x in zip(vals[1:], values[1:], strict=True) if not _equal(first, x)
