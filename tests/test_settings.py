@@ -541,3 +541,38 @@ def test_corpus_has_no_settings_findings_and_resolve_shows_settings() -> None:
     report = solver.check(os.path.join(CORPUS, "instances-wireguard-vmtest.json"))
     text = to_text(report, "machine")
     assert '"endpoint": "192.168.1.1"' in text
+
+
+def test_sshd_server_authorized_keys_is_an_option(tmp_path: Path) -> None:
+    """clan-core's default clan template sets `sshd.roles.server.settings.authorizedKeys`;
+    a key of the wrong type is still an error."""
+    inv = tmp_path / "inventory.json"
+    inv.write_text(
+        json.dumps(
+            {
+                "machines": {"web": {}},
+                "instances": {
+                    "sshd": {
+                        "roles": {
+                            "server": {
+                                "tags": {"all": {}},
+                                "settings": {"authorizedKeys": {"admin": "ssh-ed25519 AAAA k"}},
+                            },
+                            "client": {"machines": {"web": {"settings": {"authorizedKeys": {}}}}},
+                        }
+                    },
+                    "sshd-typo": {
+                        "module": {"name": "sshd"},
+                        "roles": {"server": {"settings": {"authorizedKeys": {"a": 1}}}},
+                    },
+                },
+            }
+        )
+    )
+    report = solver.check(inv)
+    found = sorted(
+        (d.code, d.instance, d.role) for d in report.diagnostics if d.severity == "error"
+    )
+    assert found == [("setting-type", "sshd-typo", "server"), ("unknown-setting", "sshd", "client")]
+    (a,) = [x for x in report.resolution.machines["web"].assignments if x.role == "server"]
+    assert a.settings == {"authorizedKeys": {"admin": "ssh-ed25519 AAAA k"}}
