@@ -576,3 +576,32 @@ def test_sshd_server_authorized_keys_is_an_option(tmp_path: Path) -> None:
     assert found == [("setting-type", "sshd-typo", "server"), ("unknown-setting", "sshd", "client")]
     (a,) = [x for x in report.resolution.machines["web"].assignments if x.role == "server"]
     assert a.settings == {"authorizedKeys": {"admin": "ssh-ed25519 AAAA k"}}
+
+
+def test_wireguard_controller_external_peers(tmp_path: Path) -> None:
+    """The controller's `ipv4` and `externalPeers` are options; their values are type-checked."""
+    inv = tmp_path / "inventory.json"
+    peers = {"phone": {"allowInternetAccess": True, "ipv4": {"address": "10.42.1.50/32"}}}
+    controller = {
+        "endpoint": "vpn.example.com",
+        "ipv4": {"enable": True, "address": "10.42.1.1/24"},
+        "externalPeers": peers,
+    }
+    data = {
+        "machines": {"nas": {}, "amy": {}},
+        "instances": {
+            "wg": {
+                "module": {"name": "wireguard"},
+                "roles": {
+                    "controller": {"machines": {"nas": {"settings": controller}}},
+                    "peer": {"machines": {"amy": {}}},
+                },
+            }
+        },
+    }
+    inv.write_text(json.dumps(data))
+    assert [d.code for d in solver.check(inv).diagnostics] == []
+    peers["phone"]["allowInternetAccess"] = "yes"  # type: ignore[assignment]
+    inv.write_text(json.dumps(data))
+    (d,) = solver.check(inv).diagnostics
+    assert d.code == "setting-type" and d.path.endswith("externalPeers.phone.allowInternetAccess")
