@@ -149,6 +149,7 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
                 "service": catalogue.names("service"),
                 "legacy": catalogue.names("legacy"),
             },
+            module_inputs=catalogue.inputs("service"),
         )
         diags += builder.diagnostics()
         diags += settings_diags

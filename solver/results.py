@@ -43,6 +43,7 @@ class Builder:
         locator: Locator,
         atoms: dict[str, list[tuple[Term, ...]]],
         catalogue_names: dict[str, list[str]] | None = None,
+        module_inputs: dict[str, list[str]] | None = None,
     ) -> None:
         self.inv = inv
         self.side = side
@@ -50,6 +51,8 @@ class Builder:
         self.atoms = atoms
         # module names every catalogue knows, by kind (for did-you-mean hints)
         self._catalogue_names = catalogue_names or {}
+        # service name -> flake inputs that provide it, for "wrong module.input" hints
+        self._module_inputs = module_inputs or {}
         self.n = side.name
 
     # -- paths ----------------------------------------------------------------------------
@@ -324,7 +327,17 @@ class Builder:
             pool = []
             path = self._module_path(info)
         close = did_you_mean(name, pool)
-        if close:
+        wanted = "clan-core" if inp is None else inp
+        elsewhere = [x for x in self._module_inputs.get(name, []) if x != wanted]
+        if elsewhere and not info.legacy:
+            other = elsewhere[0]
+            hint = (
+                f'module \'{name}\' is provided by flake input "{other}"; set module.input = "{other}"'
+                if other != "clan-core"
+                else f"clan-core provides a module '{name}': remove module.input, or set it to "
+                '"clan-core"'
+            )
+        elif close:
             hint = f'did you mean the module "{close[0]}"?'
         elif inp is None and not info.legacy:
             hint = 'for a module of your own flake set module.input = "self" and describe it with --modules'

@@ -374,3 +374,32 @@ def test_path_literals_are_paths(tmp_path: Path) -> None:
     assert a.settings is not None
     keys = a.settings["openssh"]["authorizedKeys"]["keyFiles"]
     assert keys == [str(tmp_path / "users" / "ssh.pub")]
+
+
+def test_wrong_module_input_hints(tmp_path: Path) -> None:
+    """A local module used without `module.input = "self"`, and a clan-core module used
+    with input "self": the hint names the input that provides the module."""
+    (tmp_path / "roster").mkdir()
+    (tmp_path / "roster" / "default.nix").write_text(
+        '{ _class = "clan.service"; manifest.name = "roster"; roles.default = { }; }\n'
+    )
+    (tmp_path / "flake.nix").write_text(
+        "{ outputs = { self, clan-core, ... }: clan-core.lib.clan {\n"
+        "  modules.roster = ./roster;\n"
+        "  inventory.machines.web = { };\n"
+        '  inventory.instances.team.module.name = "roster";\n'
+        "  inventory.instances.team.roles.default.tags.all = { };\n"
+        '  inventory.instances.backup.module = { name = "borgbackup"; input = "self"; };\n'
+        "  inventory.instances.backup.roles.client.tags.all = { };\n"
+        "} ; }\n"
+    )
+    found = {d.instance: d for d in check(tmp_path).diagnostics if d.code == "unknown-module"}
+    assert found["team"].severity == "error"
+    assert (
+        found["team"].hint
+        == 'module \'roster\' is provided by flake input "self"; set module.input = "self"'
+    )
+    assert found["backup"].severity == "warning"
+    assert found["backup"].hint == (
+        "clan-core provides a module 'borgbackup': remove module.input, or set it to \"clan-core\""
+    )

@@ -58,6 +58,14 @@ class Catalogue:
     def names(self, kind: ModuleKind) -> list[str]:
         return sorted({k[1] for k in (*self.modules, *self.raw) if k[2] == kind})
 
+    def inputs(self, kind: ModuleKind) -> dict[str, list[str]]:
+        """Module name -> the flake inputs that provide it ("clan-core" for built-ins)."""
+        out: dict[str, set[str]] = {}
+        for inp, name, k in (*self.modules, *self.raw):
+            if k == kind:
+                out.setdefault(name, set()).add(inp or "clan-core")
+        return {name: sorted(v) for name, v in out.items()}
+
 
 @cache
 def _builtin_raw() -> tuple[tuple[ModuleKey, dict[str, Any]], ...]:
