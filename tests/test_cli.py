@@ -161,8 +161,7 @@ def test_explain_unknown_code_outside_a_clan(tmp_path: Path) -> None:
 def test_command_ends_with_all_output_written(tmp_path: Path) -> None:
     """The command exits without tearing its heap down (solver.cli.entry): every byte of a
     large output still arrives, on a pipe and in --output, and the exit code is kept."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    from generate import generate
+    from benchmarks.generate import generate
 
     inv = tmp_path / "inventory.json"
     inv.write_text(json.dumps(generate(2000, 200, seed=3)))

@@ -329,8 +329,6 @@ class Merger:
                         items.append(r)
             return items
         if len(kinds) > 1:
-            from solver.diagnostics import Related
-
             first_val = self.merge(path, [vals[0]])
             self.errors.append(
                 self._diag(
@@ -340,13 +338,12 @@ class Merger:
                     f"{' and '.join(sorted(kinds))} definitions cannot be merged.",
                     path,
                     self._def_location(vals[0][0], vals[0][1], path),
-                    tuple(
-                        Related(
-                            message=f"defined as {_kind(v) if _kind(v) != 'attrs' else 'an attribute set'} here",
-                            path=format_path(path),
-                            location=self._def_location(o, v, path),
-                        )
-                        for o, v, _ in vals[1:]
+                    self._defined_here(
+                        path,
+                        [
+                            (o, v, _kind(v) if _kind(v) != "attrs" else "an attribute set")
+                            for o, v, _ in vals[1:]
+                        ],
                     ),
                     hint="define the value in one place, or give every definition the same type",
                 )
@@ -358,8 +355,6 @@ class Merger:
             (d, x) for d, x in zip(vals[1:], values[1:], strict=True) if not _equal(first, x)
         ]
         if differing:
-            from solver.diagnostics import Related
-
             self.errors.append(
                 self._diag(
                     "error",
@@ -368,18 +363,24 @@ class Merger:
                     f"{_show(differing[0][1])}.",
                     path,
                     self._def_location(vals[0][0], vals[0][1], path),
-                    tuple(
-                        Related(
-                            message=f"defined as {_show(x)} here",
-                            path=format_path(path),
-                            location=self._def_location(d[0], d[1], path),
-                        )
-                        for d, x in differing
-                    ),
+                    self._defined_here(path, [(d[0], d[1], _show(x)) for d, x in differing]),
                     hint="define the value in one place, or give every definition the same value",
                 )
             )
         return first
+
+    def _defined_here(self, path: Path, defs: list[tuple[Origin, Any, str]]) -> tuple[Any, ...]:
+        """Related locations "defined as <what> here" for the other definitions of `path`."""
+        from solver.diagnostics import Related
+
+        return tuple(
+            Related(
+                message=f"defined as {what} here",
+                path=format_path(path),
+                location=self._def_location(origin, v, path),
+            )
+            for origin, v, what in defs
+        )
 
     def _already_defined(self, path: Path, vals: list[tuple[Origin, Any, int]]) -> None:
         from solver.diagnostics import Related
