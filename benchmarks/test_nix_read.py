@@ -14,7 +14,7 @@ LARGE = ROOT / "tests" / "data" / "clans" / "large300"
 
 
 def test_read_300_line_flake(benchmark: Any) -> None:
-    from solver.read.clan_dir import load_clan
+    from solver.read.nix.clan import load_clan
 
     lines = (LARGE / "flake.nix").read_text(encoding="utf-8").count("\n")
     assert lines >= 300

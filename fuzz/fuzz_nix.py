@@ -11,7 +11,7 @@ with atheris.instrument_imports():
     import common
 
     from solver.api import Options, run
-    from solver.read.clan_dir import load_clan
+    from solver.read.nix.clan import load_clan
 
 CLAN = os.path.join(common.TMP, "clan")
 os.makedirs(CLAN, exist_ok=True)

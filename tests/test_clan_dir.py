@@ -12,7 +12,7 @@ import pytest
 from solver.api import check
 from solver.errors import InputError
 from solver.read import display_name, load
-from solver.read.clan_dir import load_clan
+from solver.read.nix.clan import load_clan
 
 CLANS = Path(__file__).parent / "data" / "clans"
 CASES = sorted(p.name for p in CLANS.iterdir() if (p / "expected.json").is_file())

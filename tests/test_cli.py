@@ -190,7 +190,7 @@ def test_command_ends_with_all_output_written(tmp_path: Path) -> None:
         # the pre-commit path: text output, a JSON inventory
         (
             ["--no-cache"],
-            {"orjson", "xxhash", "tree_sitter", "solver.read.nix_reader", "solver.policy"}
+            {"orjson", "xxhash", "tree_sitter", "solver.read.nix.eval", "solver.policy"}
             | {"solver.render.json_format", "solver.render.sarif", "solver.render.github"}
             | {"solver.commands.resolve", "solver.commands.explain"},
             {"clingo", "solver.render.text"},

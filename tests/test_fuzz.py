@@ -329,7 +329,7 @@ NIX_SEEDS = [p.read_bytes() for p in sorted((ROOT / "tests" / "data" / "clans").
 @budget(200)
 @given(st.sampled_from(NIX_SEEDS or [b""]).flatmap(mutated) | st.text(max_size=200).map(str.encode))
 def test_nix_reader(tmp_path_factory: Any, data: bytes) -> None:
-    from solver.read.clan_dir import load_clan
+    from solver.read.nix.clan import load_clan
 
     d = tmp_path_factory.mktemp("nix")
     _write(d, "flake.nix", data)

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from solver.errors import InputError
-from solver.read.clan_dir import MISSING, Merger
-from solver.read.nix_reader import Attrs, Opaque, Reader, Scalar, get_attr
+from solver.read.nix.eval import Attrs, Opaque, Reader, Scalar, get_attr
+from solver.read.nix.merge import MISSING, Merger
 
 
 def _read(tmp_path: Path, text: str) -> tuple[Any, Merger]:

@@ -1,8 +1,8 @@
 """Read: turn a file or a clan directory into plain inventory data with source positions.
 
-One module per input source: ``json_reader`` (``inventory.json``) and ``clan_dir``
-(a clan repository: ``flake.nix``/``clan.nix``, ``inventory.json``, ``machines/``; it
-imports the Nix parser only when there is a Nix file).
+One module per input source: ``json_reader`` (``inventory.json``), the ``nix`` package (a
+clan repository: ``flake.nix``/``clan.nix``, ``inventory.json``, ``machines/``; it imports
+the Nix parser only when there is a Nix file) and ``nix_eval`` (``--eval``).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def load(path: str | None = None) -> Loaded:
     """Read `path`: a JSON inventory, a ``.nix`` file, or a clan directory (default ".")."""
     target = path if path is not None else "."
     if os.path.isdir(target) or target.endswith(".nix"):
-        from solver.read.clan_dir import load_clan
+        from solver.read.nix.clan import load_clan
 
         return load_clan(target)
     if not os.path.exists(target):
