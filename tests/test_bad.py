@@ -128,18 +128,16 @@ def test_permission_denied(tmp_path: Path) -> None:
 
 def test_permission_denied_even_as_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Root ignores file modes: simulate the refusal where the reader opens the file."""
-    import builtins
-
     f = tmp_path / "inventory.json"
     f.write_text("{}", encoding="utf-8")
-    real_open = builtins.open
+    real_open = os.open
 
     def deny(file: Any, *a: Any, **kw: Any) -> Any:
-        if os.fspath(file) == str(f):
+        if os.fspath(file) == os.path.realpath(f):
             raise PermissionError(13, "Permission denied", str(f))
         return real_open(file, *a, **kw)
 
-    monkeypatch.setattr(builtins, "open", deny)
+    monkeypatch.setattr(os, "open", deny)
     code, report, _ = run_check(str(f), tmp_path)
     assert code == 2
     assert report is not None
@@ -148,7 +146,9 @@ def test_permission_denied_even_as_root(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_unreadable_fifo_or_device(tmp_path: Path) -> None:
-    """Reading something that is not a regular file ends with a message, not a hang."""
+    """Reading something that is not a regular file ends with a message, not a hang:
+    a device is never read."""
     code, report, _ = run_check("/dev/null", tmp_path)
     assert code == 2 and report is not None
-    assert report["diagnostics"][0]["code"] == "json-syntax"  # empty
+    d = report["diagnostics"][0]
+    assert d["code"] == "io-error" and "not read" in d["message"]

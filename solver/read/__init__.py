@@ -12,11 +12,22 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from solver.errors import InputError
-from solver.location import Locator, NullLocator
+from solver.location import Location, Locator, NullLocator
 
 if TYPE_CHECKING:
     from solver.catalogue.model import ModuleSpec
     from solver.diagnostics import Diagnostic
+    from solver.read.fs import Entry
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file (or import) the reader did not read, and why (outside the repository, a
+    syntax error in a file the clan does not need, a special file, ...)."""
+
+    file: str
+    reason: str
+    location: Location | None = None
 
 
 @dataclass
@@ -34,6 +45,11 @@ class Loaded:
     files: list[str] = field(default_factory=list)
     notes: list[Diagnostic] = field(default_factory=list)
     modules: list[ModuleSpec] = field(default_factory=list)
+    # coverage: what was not read (files) and how many values could not be evaluated
+    skipped: list[Skipped] = field(default_factory=list)
+    opaque_count: int = 0
+    # everything the reader consumed (files, listings, probes): the result cache's key
+    reads: list[Entry] = field(default_factory=list)
 
 
 def display_name(path: str) -> str:

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import bisect
 import json
-import os
 import re
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from solver.errors import InputError
 from solver.location import Location, Part, Path, format_path
 
+if TYPE_CHECKING:
+    from solver.read.fs import Files
+
 _WS = " \t\n\r"
 _DECODER = json.JSONDecoder()
-
-MAX_BYTES = 256 * 1024 * 1024
 
 
 class _Duplicate(Exception):
@@ -183,28 +183,29 @@ class JsonLocator:
         return problems
 
 
-def read_text(file: str) -> str:
-    """Read a file as UTF-8 (a BOM is allowed), turning every OS problem into InputError."""
+def read_text(file: str, files: Files | None = None) -> str:
+    """Read a file as UTF-8 (a BOM is allowed), turning every OS problem into InputError.
+
+    The file is read through `files` (confined to its repository root; by default the
+    repository that holds `file`): a path that leaves the root, a device or a FIFO is
+    refused without reading a byte of it."""
+    from solver.read.fs import Files, Refused, find_root
+
+    if files is None:
+        files = Files(find_root(file))
     try:
-        if os.path.isdir(file):
-            raise InputError.single(
-                "io-error", f"{file} is a directory, not an inventory file", hint=None
-            )
-        size = os.path.getsize(file)
-        if size > MAX_BYTES:
-            raise InputError.single(
-                "input-too-large",
-                f"{file} is {size // (1024 * 1024)} MiB; inventory-solver reads at most "
-                f"{MAX_BYTES // (1024 * 1024)} MiB",
-            )
-        with open(file, "rb") as fh:
-            raw = fh.read()
+        raw = files.read_bytes(file)
+    except Refused as exc:
+        code = "input-too-large" if "MiB" in exc.reason else "io-error"
+        raise InputError.single(code, f"{file}: {exc.reason}") from None
     except FileNotFoundError:
         raise InputError.single("io-error", f"{file}: no such file") from None
     except PermissionError:
         raise InputError.single("io-error", f"{file}: permission denied") from None
     except IsADirectoryError:
-        raise InputError.single("io-error", f"{file} is a directory") from None
+        raise InputError.single(
+            "io-error", f"{file} is a directory, not an inventory file", hint=None
+        ) from None
     except OSError as exc:
         raise InputError.single("io-error", f"{file}: {exc.strerror or exc}") from None
     try:
