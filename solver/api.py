@@ -19,7 +19,7 @@ from solver.catalogue.model import ModuleSpec
 from solver.diagnostics import Diagnostic, sort_diagnostics
 from solver.location import NullLocator
 from solver.read import Loaded
-from solver.report import Report, Summary, construct, empty_resolution
+from solver.report import Coverage, Report, Summary, construct, empty_resolution
 
 
 @contextmanager
@@ -161,10 +161,19 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
         resolution = builder.resolution() if opts.resolve else None
         if resolution is not None and opts.settings:
             settings_plan.fill(resolution)
-    return make_report(resolution or empty_resolution(), diags, loaded.files)
+    from solver.coverage import coverage_of
+
+    return make_report(
+        resolution or empty_resolution(), diags, loaded.files, coverage=coverage_of(loaded)
+    )
 
 
-def make_report(resolution: Any, diags: Iterable[Diagnostic], files: list[str]) -> Report:
+def make_report(
+    resolution: Any,
+    diags: Iterable[Diagnostic],
+    files: list[str],
+    coverage: Coverage | None = None,
+) -> Report:
     ds = sort_diagnostics(list(diags))
     # Built without validation, like the resolution (solver.report.construct): every
     # value is already typed, and validating would build the schemas of the whole report
@@ -177,7 +186,19 @@ def make_report(resolution: Any, diags: Iterable[Diagnostic], files: list[str]) 
         ignored=0,
         files=list(files),
     )
-    return construct(Report, resolution=resolution, diagnostics=ds, summary=summary)
+    if coverage is None:
+        coverage = construct(
+            Coverage,
+            files=list(files),
+            skipped=[],
+            opaque_values=0,
+            opaque_membership=0,
+            clan_read=True,
+            opaque=[],
+        )
+    return construct(
+        Report, resolution=resolution, diagnostics=ds, summary=summary, coverage=coverage
+    )
 
 
 def check(

@@ -57,7 +57,7 @@ _VALUE_OPTS = {
     "--policy-timeout",
     "--by",
 }
-_FLAG_OPTS = {"--exit-zero"}
+_FLAG_OPTS = {"--exit-zero", "--strict", "-v", "--verbose"}
 _BYPASS = {"--no-cache", "-o", "--output", "--eval", "--timings", "-h", "--help", "--version"}
 
 
@@ -264,7 +264,9 @@ def key(argv: list[str], args: _Args) -> str | None:
     out = sys.stdout
     h.add("tty", str(bool(out is not None and out.isatty())))
     h.add("enc", str(getattr(out, "encoding", "")), str(getattr(out, "errors", "")))
-    for p in args.paths or ["."]:
+    from solver.root import default_target  # no PATH: the clan found upward
+
+    for p in args.paths or [default_target()]:
         if os.path.isdir(p):
             if not _tree(h, p):
                 return None

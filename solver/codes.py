@@ -372,6 +372,17 @@ _ALL: list[CodeInfo] = [
         "use --eval for an exact check",
     ),
     CodeInfo(
+        "clan-not-read",
+        "warning",
+        "a clan exists but its inventory was not read",
+        "The folder evidently holds a clan (a clan-core input in flake.lock or flake.nix, "
+        "clan-core's flake module or lib.clan, machines/*/ folders), but no inventory could be "
+        "read from it: no clan call was found, or the inventory is built by Nix code that is "
+        "not read statically. Nothing about its instances was checked. `--strict` makes this "
+        "exit code 1.",
+        "run with --eval to let Nix evaluate the clan, or write the inventory as plain data",
+    ),
+    CodeInfo(
         "local-module",
         "info",
         "local module not read",

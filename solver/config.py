@@ -5,6 +5,7 @@
 modules = ["clan-modules.toml"]        # extra catalogue files (relative to this file)
 rules = ["policies/backup.lp"]         # user policies
 policy-timeout = 5                     # seconds
+strict = false                         # exit 1 when the read is incomplete (--strict)
 
 [severity]                             # per-code overrides: error, warning, info, off
 empty-role = "info"
@@ -60,6 +61,7 @@ class Config(BaseModel):
     modules: list[str] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
     policy_timeout: float = Field(default=5.0, alias="policy-timeout", gt=0)
+    strict: bool = False
     severity: dict[str, Literal["error", "warning", "info", "off"]] = Field(default_factory=dict)
     ignore: list[Ignore] = Field(default_factory=list)
     file: str | None = Field(default=None, exclude=True)

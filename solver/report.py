@@ -91,6 +91,58 @@ class Summary(BaseModel):
     files: list[str] = Field(default_factory=list)
 
 
+class SkippedFile(BaseModel):
+    """A file (or import) that was not read, and why."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    file: str
+    reason: str
+    location: Location | None = None
+
+
+class OpaqueValue(BaseModel):
+    """A value that could not be evaluated statically (left out of the inventory)."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    path: str
+    message: str
+    location: Location | None = None
+    membership: bool = Field(
+        default=False, description="it decides role membership (a role's machines or tags, ...)"
+    )
+
+
+class Coverage(BaseModel):
+    """What the run read: the files, the files it skipped, the values it could not evaluate.
+
+    ``gaps`` are what makes ``--strict`` fail: skipped files, values that decide membership,
+    and a clan whose inventory could not be read at all (``clan_read`` false)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+    files: list[str] = Field(default_factory=list)
+    skipped: list[SkippedFile] = Field(default_factory=list)
+    opaque_values: int = 0
+    opaque_membership: int = 0
+    clan_read: bool = True
+    opaque: list[OpaqueValue] = Field(default_factory=list)
+
+    def gaps(self) -> list[str]:
+        """Why the read is incomplete in a way that affects findings (empty: complete)."""
+        out: list[str] = []
+        if not self.clan_read:
+            out.append("the clan's inventory could not be read (clan-not-read)")
+        if self.skipped:
+            n = len(self.skipped)
+            out.append(f"{n} file{'' if n == 1 else 's'} skipped")
+        if self.opaque_membership:
+            n = self.opaque_membership
+            out.append(f"{n} value{'' if n == 1 else 's'} deciding role membership not evaluated")
+        return out
+
+
 class Report(BaseModel):
     """Everything a run found. ``ok`` is true when there is no error."""
 
@@ -99,6 +151,7 @@ class Report(BaseModel):
     resolution: Resolution
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)
+    coverage: Coverage = Field(default_factory=Coverage)
 
     @property
     def ok(self) -> bool:

@@ -22,6 +22,8 @@ def execute(args: RunArgs) -> Report:
         timings.progress = _progress
     with timings.phase("config"):
         cfg = config_mod.find(args.config_file)
+    if args.strict is None:
+        args.strict = cfg.strict
     modules = [*cfg.modules, *args.modules]
     rules = [*cfg.rules, *args.rules]
     timeout = args.policy_timeout or cfg.policy_timeout
@@ -37,8 +39,9 @@ def execute(args: RunArgs) -> Report:
     with collector_paused(), timings.phase("read"):
         if args.use_eval:
             from solver.read.nix_eval import load_eval
+            from solver.root import default_target
 
-            loaded = load_eval(path or ".")
+            loaded = load_eval(path or default_target())
         else:
             from solver.read import load
 
@@ -62,7 +65,9 @@ def _progress(phase: str) -> None:
 
 def rebuild(report: Report) -> Report:
     """The report with its summary recomputed (after ignores or overrides)."""
-    new = make_report(report.resolution, report.diagnostics, report.summary.files)
+    new = make_report(
+        report.resolution, report.diagnostics, report.summary.files, coverage=report.coverage
+    )
     new.summary.ignored = report.summary.ignored
     return new
 

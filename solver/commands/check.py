@@ -46,6 +46,19 @@ FORMATS = ["text", "concise", "json", "sarif", "github"]
     default=None,
     help="Write the report to a file (atomically).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    default=None,
+    help="Exit 1 when the read is incomplete in a way that affects findings (a skipped file, "
+    "a value deciding membership not evaluated, clan-not-read). Config: strict = true.",
+)
+@click.option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help="List the files read, the files skipped and the values not evaluated (to stderr).",
+)
 @input_options
 def command(
     paths: tuple[str, ...],
@@ -54,6 +67,8 @@ def command(
     fail_on: str,
     exit_zero: bool,
     output: str | None,
+    strict: bool | None,
+    verbose: bool,
     **kw: object,
 ) -> None:
     """Check the inventory at PATH (a JSON file, a .nix file or a clan directory;
@@ -68,13 +83,25 @@ def command(
         from solver.render import SourceText, get_renderer
         from solver.runner import execute
 
-        args = RunArgs(paths=paths, **kw)  # type: ignore[arg-type]
+        args = RunArgs(paths=paths, strict=strict or None, **kw)  # type: ignore[arg-type]
         report = execute(args)
         text = get_renderer(fmt)(report, sources=SourceText(), color=use_color)
+        if verbose:
+            from solver.coverage import verbose_text
+
+            click.echo(verbose_text(report.coverage), nl=False, err=True)
         write_output(text, output)
+        gaps = report.coverage.gaps() if args.strict else []
+        if gaps:
+            click.echo(
+                "inventory-solver: --strict: the inventory was not read completely: "
+                + "; ".join(gaps)
+                + (" (exit code 0: --exit-zero)" if exit_zero else " (exit code 1)"),
+                err=True,
+            )
         if exit_zero:
             return EXIT_OK
         failing = report.summary.errors + (report.summary.warnings if fail_on == "warning" else 0)
-        return EXIT_FINDINGS if failing else EXIT_OK
+        return EXIT_FINDINGS if failing or gaps else EXIT_OK
 
     guard(go, fmt, use_color)

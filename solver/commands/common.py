@@ -74,6 +74,7 @@ class RunArgs:
     policy_timeout: float | None = None
     resolve: bool = False
     settings: bool | None = None  # merge settings into the resolution (default: = resolve)
+    strict: bool | None = None  # --strict; None: the config's `strict` (set by execute)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

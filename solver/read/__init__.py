@@ -62,12 +62,44 @@ def display_name(path: str) -> str:
 
 
 def load(path: str | None = None) -> Loaded:
-    """Read `path`: a JSON inventory, a ``.nix`` file, or a clan directory (default ".")."""
-    target = path if path is not None else "."
+    """Read `path`: a JSON inventory, a ``.nix`` file, or a clan directory.
+
+    Without `path`, the clan is found from the current directory upward
+    (:func:`solver.root.default_target`). A ``.nix`` file is read by its shape
+    (:mod:`solver.read.shape`): the inventory itself, or a clan module. A clan that
+    evidently exists but whose inventory could not be read gets a ``clan-not-read``
+    warning (:mod:`solver.coverage`) instead of a silent pass.
+    """
+    if path is None:
+        from solver.root import default_target
+
+        target = default_target()
+    else:
+        target = path
     if os.path.isdir(target) or target.endswith(".nix"):
+        from solver.coverage import clan_not_read, review
+
+        if os.path.isfile(target):
+            from solver.read.shape import load_inventory_nix, nix_shape
+
+            if nix_shape(target) == "inventory":
+                return load_inventory_nix(target)
         from solver.read.nix.clan import load_clan
 
-        return load_clan(target)
+        try:
+            loaded = load_clan(target)
+        except InputError as exc:
+            if not _no_clan_found(exc):
+                raise
+            warning = clan_not_read(
+                target,
+                "no clan-core.lib.clan call, flake-parts `clan' module, clan.nix or "
+                "inventory.json that inventory-solver can read was found",
+            )
+            if warning is None:
+                raise
+            return Loaded(data={}, files=[], notes=[warning])
+        return review(loaded, target)
     if not os.path.exists(target):
         raise InputError.single("io-error", f"{target}: no such file or directory")
     from solver.read.json_reader import read_json
@@ -75,3 +107,11 @@ def load(path: str | None = None) -> Loaded:
     shown = display_name(target)
     data, locator = read_json(target, shown)
     return Loaded(data=data, locator=locator, files=[shown])
+
+
+def _no_clan_found(exc: InputError) -> bool:
+    """The static reader's "no clan found" (it found no inventory anywhere)."""
+    return any(
+        d.code in ("io-error", "clan-not-found") and d.message.startswith("no clan found")
+        for d in exc.diagnostics
+    )

@@ -6,9 +6,12 @@ For a clan directory (a flake) this runs::
 
 (the attribute clan's own CLI reads; older clan-core versions only have
 ``clanInternals.inventory``, tried second). For a ``.nix`` file it runs
-``nix eval --json --file FILE`` and expects the file to evaluate to the inventory (or to an
-attribute set with ``clanInternals.inventoryClass.inventorySerialization``; see
-:data:`ATTRS`). Positions are not known: findings are located by inventory path only.
+``nix eval --json --file FILE <attr>`` for a file that evaluates to a clan (a ``lib.clan``
+call: :data:`ATTRS`), else evaluates the file and tells an inventory from a clan module by
+its shape, as the static reader does (``solver/read/shape.py``): a top-level attribute set
+with ``inventory`` is a clan module and its ``inventory`` is taken (``clan.inventory`` for a
+flake-parts module ``{ clan = …; }``); anything else is the inventory itself. Positions are
+not known: findings are located by inventory path only.
 """
 
 from __future__ import annotations
@@ -25,6 +28,31 @@ from solver.read import Loaded, display_name
 ATTRS = ("clanInternals.inventoryClass.inventorySerialization", "clanInternals.inventory")
 FEATURES = ["--extra-experimental-features", "nix-command flakes"]
 TIMEOUT = 600
+
+
+def _nix_string(text: str) -> str:
+    """`text` as a Nix string literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("${", "\\${")
+    return f'"{escaped}"'
+
+
+def shape_expr(path: str) -> str:
+    """The Nix expression that evaluates the file at `path` (absolute) to its inventory:
+    ``.inventory`` of a clan module, ``.clan.inventory`` of a flake-parts module, else the
+    value itself (a file that is the inventory)."""
+    return (
+        f"let f = import {_nix_string(path)}; "
+        # a module written as a function: its arguments are not known (lazily unused)
+        "v = if builtins.isFunction f then f (builtins.mapAttrs (n: _: throw "
+        '"inventory-solver: the module argument `${n}\' is not known") '
+        "(builtins.functionArgs f)) else f; "
+        "isClan = builtins.isAttrs v && v ? clan && builtins.isAttrs v.clan "
+        "&& v.clan ? inventory; in "
+        "if builtins.isAttrs v && v ? clanInternals then "
+        "(v.clanInternals.inventoryClass.inventorySerialization or v.clanInternals.inventory) "
+        "else if builtins.isAttrs v && v ? inventory then v.inventory "
+        "else if isClan then v.clan.inventory else v"
+    )
 
 
 def _run(cmd: list[str]) -> tuple[int, str, str]:
@@ -70,9 +98,8 @@ def eval_inventory(target: str, nix: str | None = None) -> tuple[Any, str]:
     elif os.path.isfile(target):
         path = os.path.abspath(target)
         attempts = [
-            ([exe, *FEATURES, "eval", "--json", "--file", path, a], f"{target} {a}") for a in ATTRS
+            ([exe, *FEATURES, "eval", "--impure", "--json", "--expr", shape_expr(path)], target)
         ]
-        attempts.append(([exe, *FEATURES, "eval", "--json", "--file", path], target))
     else:
         raise InputError.single("io-error", f"{target}: no such file or directory")
     first_error = ""

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from solver.diagnostics import Diagnostic
-    from solver.report import Report, Summary
+    from solver.report import Coverage, Report, Summary
 
 __all__ = [
     "FORMATS",
@@ -196,8 +196,24 @@ def _files_text(files: list[str]) -> str:
     return f" in {len(files)} files"
 
 
-def summary_line(summary: Summary) -> str:
-    """``2 errors, 1 warning in inventory.json (3 ignored)`` or ``no problems found in X``."""
+def coverage_gaps(coverage: Coverage | None) -> list[str]:
+    """``["2 skipped", "3 values not evaluated"]``: what the summary says was not read."""
+    if coverage is None:
+        return []
+    out = []
+    if coverage.skipped:
+        out.append(f"{len(coverage.skipped)} skipped")
+    if coverage.opaque_values:
+        out.append(_plural(coverage.opaque_values, "value") + " not evaluated")
+    return out
+
+
+def summary_line(summary: Summary, coverage: Coverage | None = None) -> str:
+    """``2 errors, 1 warning in inventory.json (3 ignored)`` or ``no problems found in X``.
+
+    With `coverage`, what was not read is said too: ``no problems found (read 9 files;
+    2 skipped, 3 values not evaluated)``, ``1 error in 9 files (2 skipped, 1 value not
+    evaluated)``."""
     parts = []
     if summary.errors:
         parts.append(_plural(summary.errors, "error"))
@@ -205,6 +221,11 @@ def summary_line(summary: Summary) -> str:
         parts.append(_plural(summary.warnings, "warning"))
     if summary.infos:
         parts.append(_plural(summary.infos, "info"))
+    gaps = coverage_gaps(coverage)
+    extra = [*gaps, f"{summary.ignored} ignored"] if summary.ignored else gaps
+    if not parts and gaps:  # a clean run that did not read everything: no silent pass
+        read = _plural(len(summary.files), "file")
+        return f"no problems found (read {read}; {', '.join(extra)})"
     head = ", ".join(parts) if parts else "no problems found"
-    tail = f" ({summary.ignored} ignored)" if summary.ignored else ""
+    tail = f" ({', '.join(extra)})" if extra else ""
     return head + _files_text(summary.files) + tail

@@ -29,7 +29,7 @@ def render(
     codes: Mapping[str, CodeInfo] | None = None,
 ) -> str:
     lines = [format_line(d, color=color) for d in sort_diagnostics(list(report.diagnostics))]
-    lines.append(summary_line(counts(report)))
+    lines.append(summary_line(counts(report), report.coverage))
     return "\n".join(lines) + "\n"
 
 

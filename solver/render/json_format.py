@@ -15,7 +15,15 @@ Schema, version 1::
           "args": {...}
         }
       ],
-      "summary": {"errors", "warnings", "infos", "ignored": int, "files": [str]}
+      "summary": {"errors", "warnings", "infos", "ignored": int, "files": [str]},
+      "coverage": {
+        "files": [str],                      # files read
+        "skipped": [{"file", "reason", "location"}],  # files not read, and why
+        "opaque_values": int,                # values not evaluated statically
+        "opaque_membership": int,            # of which decide role membership
+        "clan_read": bool,                   # false: clan-not-read
+        "opaque": [{"path", "message", "location", "membership": bool}]
+      }
     }
 
 Lines and columns are 1-based; columns count Unicode code points and ``end_column`` is
@@ -44,7 +52,20 @@ def to_data(report: Report) -> dict[str, Any]:
             d.model_dump(mode="json") for d in sort_diagnostics(list(report.diagnostics))
         ],
         "summary": counts(report).model_dump(mode="json"),
+        "coverage": _coverage(report),
     }
+
+
+def _coverage(report: Report) -> dict[str, Any]:
+    """What was read: ``files``, ``skipped`` [{file, reason, location}], ``opaque_values``
+    (how many values were not evaluated), ``opaque_membership`` (of which decide role
+    membership), ``clan_read`` (false: a clan exists but its inventory was not read) and
+    ``opaque`` [{path, message, location, membership}]."""
+    cov = report.coverage
+    data: dict[str, Any] = cov.model_dump(mode="json")
+    if not cov.files:  # a report built without a reader (by hand): the summary's files
+        data["files"] = list(report.summary.files)
+    return data
 
 
 def render(

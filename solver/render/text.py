@@ -72,7 +72,7 @@ def render(
         for d in sort_diagnostics(list(report.diagnostics))
     ]
     out = "".join(block + "\n" for block in blocks)
-    return out + _summary(counts(report), paint) + "\n"
+    return out + _summary(counts(report), paint, report) + "\n"
 
 
 def render_diagnostic(d: Diagnostic, *, sources: SourceText, paint: _Paint | None = None) -> str:
@@ -180,8 +180,8 @@ def _token_end(src: str, start: int) -> int:
     return max(i, start + 1)
 
 
-def _summary(summary: Summary, paint: _Paint) -> str:
-    text = summary_line(summary)
+def _summary(summary: Summary, paint: _Paint, report: Report | None = None) -> str:
+    text = summary_line(summary, report.coverage if report is not None else None)
     if summary.errors:
         return paint(SEVERITY_STYLE["error"], text)
     if summary.warnings:

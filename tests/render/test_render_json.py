@@ -16,8 +16,10 @@ DIAGNOSTIC_FIELDS = list(Diagnostic.model_fields)
 
 def test_json_shape(example: Example) -> None:
     data = json.loads(render(example.report, sources=example.sources, color=False))
-    assert list(data) == ["version", "diagnostics", "summary"]
+    assert list(data) == ["version", "diagnostics", "summary", "coverage"]
     assert data["version"] == 1
+    assert data["coverage"]["files"] == ["inventory.json"]
+    assert data["coverage"]["skipped"] == []
     assert data["summary"] == {
         "errors": 1,
         "warnings": 1,
