@@ -7,6 +7,7 @@ the Nix parser only when there is a Nix file) and ``nix_eval`` (``--eval``).
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -53,12 +54,34 @@ class Loaded:
 
 
 def display_name(path: str) -> str:
-    """The name a file is shown under: relative to the current directory when inside it."""
+    """The name a file is shown under: relative to the current directory when inside it,
+    or when it is in the same repository as the current directory (``../../flake.nix``
+    when run from a subfolder of the clan, as git shows it); else as given."""
     try:
         rel = os.path.relpath(path)
     except ValueError:  # pragma: no cover - other drive on Windows
         return path
-    return path if rel.startswith("..") else rel
+    if not rel.startswith(".."):
+        return rel
+    repo = _cwd_repository(os.getcwd())
+    if repo is not None:
+        full = os.path.abspath(path)
+        if full == repo or full.startswith(repo.rstrip(os.sep) + os.sep):
+            return rel
+    return path
+
+
+@functools.lru_cache(maxsize=4)
+def _cwd_repository(cwd: str) -> str | None:
+    """The repository (folder with ``.git``) that holds `cwd`, if any."""
+    probe = cwd
+    while True:
+        if os.path.lexists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return None
+        probe = parent
 
 
 def load(path: str | None = None) -> Loaded:
