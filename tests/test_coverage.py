@@ -286,6 +286,7 @@ def test_machines_folders_without_a_readable_clan_are_a_warning(tmp_path: Path) 
     assert r.exit_code == 0, r.output
     assert "warning[clan-not-read]" in r.stdout
     assert "1 folder under machines/" in r.stdout
+    assert r.stdout.rstrip().endswith(f"1 warning in {clan / 'flake.nix'}")
 
 
 def test_no_clan_and_no_sign_of_one_is_still_unusable(tmp_path: Path) -> None:

@@ -121,7 +121,13 @@ def load(path: str | None = None) -> Loaded:
             )
             if warning is None:
                 raise
-            return Loaded(data={}, files=[], notes=[warning])
+            directory = target if os.path.isdir(target) else os.path.dirname(target) or "."
+            looked = [
+                display_name(p)
+                for p in (os.path.join(directory, n) for n in ("flake.nix", "clan.nix"))
+                if os.path.isfile(p)
+            ]
+            return Loaded(data={}, files=looked, notes=[warning])
         return review(loaded, target)
     if not os.path.exists(target):
         raise InputError.single("io-error", f"{target}: no such file or directory")
