@@ -117,11 +117,16 @@ def eval_inventory(target: str, nix: str | None = None) -> tuple[Any, str]:
             first_error = msg
         if "does not provide attribute" not in err and "attribute '" not in err:
             break
+    shown = display_name(target)
+    again = (
+        f"nix eval --json {shown}#{ATTRS[0]} --show-trace"
+        if os.path.isdir(target)
+        else f"nix eval --impure --json --file {shown} --show-trace"
+    )
     raise InputError.single(
         "nix-eval",
-        f"nix could not evaluate the inventory of {display_name(target)}: {first_error}",
-        hint="run the command yourself to see Nix's full message: nix eval --json "
-        f"{display_name(target)}#{ATTRS[0]} --show-trace",
+        f"nix could not evaluate the inventory of {shown}: {first_error}",
+        hint=f"run the command yourself to see Nix's full message: {again}",
     )
 
 
