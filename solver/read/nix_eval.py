@@ -84,6 +84,8 @@ def eval_inventory(target: str, nix: str | None = None) -> tuple[Any, str]:
             hint="install Nix (on Debian: apt-get install nix-bin), or check without --eval "
             "(the static reader needs no Nix)",
         )
+    if os.path.basename(target) == "flake.nix" and os.path.isfile(target):
+        target = os.path.dirname(target) or "."  # a flake.nix means its flake, as statically
     if os.path.isdir(target):
         if not os.path.isfile(os.path.join(target, "flake.nix")):
             raise InputError.single(
