@@ -72,6 +72,42 @@ def test_fixtures_for_every_pattern_are_marked() -> None:
         assert wanted in names
 
 
+def _case(name: str) -> nixoracle.Case:
+    return next(c for c in CASES if c.name == name)
+
+
+@pytest.mark.skipif(REASON is not None, reason=str(REASON))
+def test_oracle_stand_ins_behave_like_the_real_inputs() -> None:
+    """What the fixtures were written to show, as the oracle computes it: a stand-in that
+    drifted from flake-parts / import-tree / clan-core would make every comparison moot."""
+    dendritic = _nix(_case("oracle-dendritic"))
+    # import-tree skips `_private/` and `_draft.nix`; `clan.machines.<m>` (beta, delta) and
+    # `machines/<m>/` (gamma) add inventory machines; perSystem's `clan.pkgs` is no clan
+    assert sorted(dendritic["machines"]) == ["alpha", "beta", "delta", "gamma"]
+    assert "haunted" not in dendritic["instances"]
+    # one instance from two files
+    assert dendritic["instances"]["monitoring"]["roles"].keys() == {"client", "server"}
+
+    split = _nix(_case("oracle-flakeparts-split"))
+    # `clan.inventory…` and `flake.clan.inventory…` merge into one clan module
+    assert split["machines"]["nas"]["tags"] == ["all", "always-on", "nixos", "storage"]
+    assert split["machines"]["kiosk"]["tags"] == ["all", "backup-clients", "nixos"]
+
+    with_if = _nix(_case("oracle-with-if"))
+    assert with_if["machines"]["desk"]["tags"] == ["all", "nixos", "staff"]  # mkDefault lost
+    assert with_if["machines"]["printer"]["machineClass"] == "nixos"  # mkForce won
+    assert "media" not in with_if["machines"] and "media" not in with_if["instances"]
+
+    libclan = _nix(_case("oracle-libclan-args"))
+    # functional tags, evaluated against the computed tags
+    assert libclan["tags"]["backup"] == ["mini", "storage", "ws-1", "ws-2", "ws-3"]
+    assert libclan["tags"]["linux-desktops"] == ["ws-1", "ws-2", "ws-3"]
+
+    lone = _nix(_case("oracle-clan-module"))
+    # inventory.json and machines/ folders of the clan's directory
+    assert sorted(lone["machines"]) == ["fridge", "hub", "lamp", "thermostat"]
+
+
 @pytest.mark.skipif(REASON is not None, reason=str(REASON))
 def test_oracle_reports_a_broken_clan() -> None:
     """A clan Nix cannot evaluate is an error of the oracle, with Nix's message, not an
