@@ -203,3 +203,39 @@ def diff(nix: Any, ours: Any, path: str = "") -> list[str]:
     if nix != ours:
         return [f"{path}: nix {json.dumps(nix)} / static reader {json.dumps(ours)}"]
     return []
+
+
+def evaluate_expr(expr: str) -> Any:
+    """The JSON value of a Nix expression in which ``lib`` is nixpkgs' lib."""
+    text = f"let lib = import (/. + {json.dumps(str(NIXPKGS_LIB.resolve()))}); in {expr}"
+    cmd = ["nix-instantiate", "--eval", "--strict", "--json", "--expr", text]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    if proc.returncode != 0:
+        raise OracleError(f"nix-instantiate failed on {expr}:\n{proc.stderr}")
+    return json.loads(proc.stdout)
+
+
+# the clan around a generated expression, for the static reader
+EXPR_FLAKE = """{
+  outputs =
+    { self, clan-core, nixpkgs, ... }:
+    let
+      inherit (nixpkgs) lib;
+    in
+    {
+      clan = clan-core.lib.clan {
+        inherit self;
+        inventory.machines = EXPR;
+      };
+    };
+}
+"""
+
+
+def static_machines(folder: Path, expr: str) -> Any:
+    """``inventory.machines`` as the static reader reads ``expr`` in a ``flake.nix``."""
+    from solver.read import load
+
+    (folder / "flake.nix").write_text(EXPR_FLAKE.replace("EXPR", expr))
+    data = load(str(folder)).data or {}
+    return data.get("machines") or {}
