@@ -1,0 +1,6 @@
+{
+  flake.clan.inventory.instances.borgbackup = {
+    roles.server.machines.alpha = { };
+    roles.client.tags = [ "workstation" ];
+  };
+}

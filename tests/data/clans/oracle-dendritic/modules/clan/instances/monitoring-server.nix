@@ -1,0 +1,6 @@
+{
+  flake.clan.inventory.instances.monitoring = {
+    module.name = "monitoring";
+    roles.server.machines.alpha = { };
+  };
+}

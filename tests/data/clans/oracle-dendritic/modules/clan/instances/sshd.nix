@@ -1,0 +1,6 @@
+{
+  flake.clan.inventory.instances.sshd = {
+    module.name = "sshd";
+    roles.server.tags.all = { };
+  };
+}

@@ -1,0 +1,6 @@
+{
+  flake.clan = {
+    meta.name = "dendrite";
+    meta.domain = "dendrite.internal";
+  };
+}

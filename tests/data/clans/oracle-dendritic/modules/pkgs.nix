@@ -1,0 +1,8 @@
+# per-system packages for the clan: not part of the inventory
+{
+  perSystem =
+    { pkgs, ... }:
+    {
+      clan.pkgs = pkgs;
+    };
+}

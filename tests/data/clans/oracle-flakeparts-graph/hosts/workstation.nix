@@ -1,0 +1,7 @@
+{ config, lib, ... }:
+{
+  flake.clan.inventory.machines.ws = {
+    machineClass = "darwin";
+    tags = [ "staff" ];
+  };
+}

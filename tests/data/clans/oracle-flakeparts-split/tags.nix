@@ -1,0 +1,5 @@
+{
+  clan.inventory.tags = {
+    backup-clients = [ "laptop" "macbook" "kiosk" ];
+  };
+}
