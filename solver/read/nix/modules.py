@@ -471,10 +471,9 @@ class Flake:
                 break
         if not isinstance(val, Attrs):
             return  # a module from another flake (`inputs.x.flakeModules.y`): not the clan
-        key = ("attrs", id(val))
-        if key in self._seen:
+        if ("attrs", id(val)) in self._seen:
             return
-        self._seen.add(key)
+        self._seen.add(("attrs", id(val)))
         defs = val
         if "config" in val.fields or "options" in val.fields:
             inner = get_attr(val, "config")
