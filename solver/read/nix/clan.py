@@ -251,8 +251,8 @@ def _skipped_notes(merger: Merger, skipped: list[Any]) -> list[Any]:
         if key in seen:
             continue
         seen.add(key)
-        if s.reason == "outside the repository":
-            msg = f"import of {s.file} not read: outside the repository"
+        if s.reason.startswith("outside the repository"):
+            msg = f"import of {s.file} not read: {s.reason}"
             hint = "keep the clan's files inside the repository"
         else:
             msg = f"{s.file} not read: {s.reason}"

@@ -161,7 +161,13 @@ class ModuleReader(Reader):
         base = src.dir if src is not None else self.fs.root
         target = os.path.normpath(os.path.join(base, written))
         if not self.fs.inside(target):
-            self.skip(written, "outside the repository", loc)
+            lexical = os.path.abspath(target)
+            linked = lexical == self.fs.root or lexical.startswith(self.fs.root + os.sep)
+            self.skip(
+                written,
+                "outside the repository" + (" (a symbolic link to a file there)" if linked else ""),
+                loc,
+            )
             return None
         kind = self.fs.kind(target)
         if kind == "dir":
@@ -216,7 +222,11 @@ class ModuleReader(Reader):
     def apply(self, src: Src, node: Node, scope: Scope) -> Val:
         fnode, args = _callee(src, node)
         parts = _callee_path(src, fnode)
-        shadowed = bool(parts) and scope.lookup(parts[0]) is not None and len(parts) == 1
+        # a name bound to a function of the files read is that function (a flake input of
+        # the same name is not: it stays opaque)
+        shadowed = len(parts) == 1 and not isinstance(
+            scope.lookup(parts[0]) or Opaque(None, None, ""), Opaque
+        )
         if parts and not shadowed:
             name = parts[-1]
             if len(args) == 1 and _is_clan_callee(parts):
