@@ -394,3 +394,43 @@ def test_coverage_record(tmp_path: Path) -> None:
         )
     }
     assert len(loaded.files) == 5 and loaded.skipped == [] and loaded.opaque_count == 0
+
+
+def test_unreadable_flake_parts_module_is_said(tmp_path: Path) -> None:
+    """A module that cannot be read is an opaque-value note; a module from a flake input
+    (`inputs.clan-core.flakeModules.default`, `with inputs; [ … ]`) is not the clan's."""
+    (tmp_path / "flake.nix").write_text(
+        '{ inputs.clan-core.url = "x";\n'
+        "  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {\n"
+        "    imports = [ inputs.clan-core.flakeModules.default (with inputs; clan-core.x)\n"
+        "      (mystery ./modules) ./clan.nix ];\n"
+        "  }; }\n"
+    )
+    (tmp_path / "clan.nix").write_text("{ clan.inventory.machines.m = { }; }\n")
+    loaded = load_clan(str(tmp_path))
+    assert loaded.data == {"machines": {"m": {}}}
+    [n] = loaded.notes
+    assert n.code == "opaque-value" and "a flake-parts module could not be read" in n.message
+    assert n.location is not None and (n.location.line, n.location.column) == (4, 8)
+
+
+def test_broken_output_that_the_clan_does_not_need(tmp_path: Path) -> None:
+    (tmp_path / "flake.nix").write_text(
+        "{ outputs = { self, clan-core, ... }: {\n"
+        "  packages = import ./packages.nix;\n"
+        "  clan = clan-core.lib.clan { inherit self; inventory.machines.m = { }; };\n"
+        "}; }\n"
+    )
+    (tmp_path / "packages.nix").write_text("{ hello = ; }\n")
+    loaded = load_clan(str(tmp_path))
+    assert loaded.data == {"machines": {"m": {}}}
+    [n] = loaded.notes
+    assert n.code == "file-not-read" and n.location is not None
+    assert n.location.file == display_name(str(tmp_path / "packages.nix"))
+    # the same file holding the clan: a syntax error (exit 2)
+    (tmp_path / "flake.nix").write_text(
+        "{ outputs = inputs: { clan = import ./packages.nix; }; }\n"
+    )
+    with pytest.raises(InputError) as exc:
+        load_clan(str(tmp_path))
+    assert exc.value.diagnostics[0].code == "nix-syntax"

@@ -120,6 +120,18 @@ def _load_clan(target: str) -> Loaded:
             if files.is_file(other_file):
                 modules = [reader.import_file(other_file)]
         clan = _Clan(reader, flake.args)
+        for message, loc in flake.notes:
+            clan.merger.notes.append(
+                clan.merger._diag(
+                    "info",
+                    "opaque-value",
+                    message,
+                    (),
+                    loc,
+                    hint="import the module by path, or run with --eval",
+                    args={"inventory_path": [], "membership": True},
+                )
+            )
         found = bool(modules)
         for m in modules:
             clan.add_clan_module(m)

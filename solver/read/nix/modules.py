@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from solver.errors import InputError
 from solver.location import Location, Path
 from solver.read import Skipped, display_name
+from solver.read.fs import Files, Refused
 from solver.read.nix.eval import (
     Attrs,
     Field,
@@ -49,7 +50,6 @@ from solver.read.nix.parse import Node, Src
 
 if TYPE_CHECKING:
     from solver.catalogue.model import ModuleSpec
-    from solver.read.fs import Files
 
 
 # -- values the flake produces ------------------------------------------------------------
@@ -296,7 +296,7 @@ class ModuleReader(Reader):
             d = stack.pop()
             try:
                 names = self.fs.listdir(d)
-            except (OSError, Exception):  # Refused, unreadable folder
+            except (OSError, Refused):  # an unreadable folder
                 continue
             for n in names:
                 if n.startswith("_"):
@@ -352,6 +352,8 @@ class Flake:
         self.inputs = Attrs(None, None)
         self._outputs: Thunk | None = None
         self._seen: set[Any] = set()
+        # (message, location) of flake-parts modules that could not be read
+        self.notes: list[tuple[str, Location | None]] = []
         self.args = Attrs(None, None)
         self.args.add("config", Field(None, None, ready(self.config)))
         self.args.add("inputs", Field(None, None, ready(self.inputs)))
@@ -408,19 +410,38 @@ class Flake:
     def take(self, val: Val) -> None:
         """What the flake's outputs are: a clan, flake-parts, or an attribute set whose
         values (one level down) are evaluated to find the clan calls they use."""
+        broken: list[InputError] = []
+
+        def force(th: Thunk) -> Val | None:
+            # an output that does not parse is not the clan's concern unless the clan
+            # needs it (then reading the clan raises the same error again)
+            try:
+                return th.force()
+            except InputError as exc:
+                if not exc.diagnostics or exc.diagnostics[0].code != "nix-syntax":
+                    raise
+                broken.append(exc)
+                return None
+
         if isinstance(val, Attrs):
             for fields in list(val.fields.values()):
                 for f in fields:
-                    v = f.value.force()
+                    v = force(f.value)
                     if isinstance(v, Attrs) and not self.reader.clan_calls:
                         for gs in list(v.fields.values()):
                             for g in gs:
-                                g.value.force()
+                                force(g.value)
         if self.reader.flakes:
             for fp in list(self.reader.flakes.values()):
                 self.walk_flake_parts([fp.module])
         for call in list(self.reader.clan_calls.values()):
             self.add_clan(call)
+        if broken and not self.clan_modules:
+            raise broken[0]
+        for exc in broken:
+            d = exc.diagnostics[0]
+            shown = d.location.file if d.location is not None else "a file"
+            self.reader.skip(shown, f"it does not parse ({d.message})", d.location)
 
     def add_clan(self, val: Val) -> None:
         if isinstance(val, ClanCall):
@@ -480,7 +501,8 @@ class Flake:
             else:
                 break
         if not isinstance(val, Attrs):
-            return  # a module from another flake (`inputs.x.flakeModules.y`): not the clan
+            self._unread_module(val)
+            return
         if ("attrs", id(val)) in self._seen:
             return
         self._seen.add(("attrs", id(val)))
@@ -494,6 +516,24 @@ class Flake:
             if isinstance(lst, ListV):
                 for th in lst.items:
                     self._module(th.force(), depth + 1)
+            else:
+                self._unread_module(lst)
+
+    def _unread_module(self, val: Val) -> None:
+        """A flake-parts module that is not read: said, unless it evidently comes from a
+        flake input (``inputs.clan-core.flakeModules.default``: not the clan's own)."""
+        if val.src is not None and val.node is not None:
+            first = val.src.text(val.node).split(".", 1)[0].strip("( ")
+            if first == "inputs" or first in self.inputs.fields:
+                return
+        what = val.what if isinstance(val, Opaque) else "not a module"
+        self.notes.append(
+            (
+                f"a flake-parts module could not be read statically ({what}); what it "
+                "defines is not checked",
+                val.location(),
+            )
+        )
 
 
 class _Input(Opaque):
