@@ -134,6 +134,7 @@ class ModuleReader(Reader):
         self.skipped: list[Skipped] = []
         self.clan_calls: dict[tuple[str, int], ClanCall] = {}
         self.flakes: dict[tuple[str, int], FlakeParts] = {}
+        self._kinds: dict[str, str] = {}
 
     # -- files ------------------------------------------------------------------------
     def parse(self, path: str) -> Src:
@@ -155,12 +156,23 @@ class ModuleReader(Reader):
     def skip(self, shown: str, reason: str, loc: Location | None) -> None:
         self.skipped.append(Skipped(shown, reason, loc))
 
+    def kind(self, path: str) -> str:
+        """:meth:`Files.kind`, asked once per path (``outside`` when it leaves the root)."""
+        k = self._kinds.get(path)
+        if k is None:
+            k = self._kinds[path] = self.fs.kind(path)
+        return k
+
     def import_target(self, src: Src | None, written: str, loc: Location | None) -> str | None:
         """The file that ``import <written>`` (written in `src`) reads, or None when it
         must not be read (outside the repository; reported) or does not exist."""
         base = src.dir if src is not None else self.fs.root
         target = os.path.normpath(os.path.join(base, written))
-        if not self.fs.inside(target):
+        kind = self.kind(target)
+        if kind == "dir":
+            target = os.path.join(target, "default.nix")
+            kind = self.kind(target)
+        if kind == "outside":
             lexical = os.path.abspath(target)
             linked = lexical == self.fs.root or lexical.startswith(self.fs.root + os.sep)
             self.skip(
@@ -169,13 +181,6 @@ class ModuleReader(Reader):
                 loc,
             )
             return None
-        kind = self.fs.kind(target)
-        if kind == "dir":
-            target = os.path.join(target, "default.nix")
-            if not self.fs.inside(target):
-                self.skip(written, "outside the repository", loc)
-                return None
-            kind = self.fs.kind(target)
         return target if kind == "file" else None
 
     def import_path(self, val: Scalar, tolerant: bool = False) -> Val | None:
@@ -185,6 +190,11 @@ class ModuleReader(Reader):
         target = self.import_target(val.src, str(val.value), loc)
         if target is None:
             return None
+        return self.import_resolved(target, loc, tolerant)
+
+    def import_resolved(self, target: str, loc: Location | None, tolerant: bool) -> Val | None:
+        """:meth:`import_file` of a file :meth:`import_target` accepted (every read goes
+        through :class:`Files`, which refuses what leaves the repository)."""
         if not tolerant:
             return self.import_file(target)
         try:
@@ -199,11 +209,6 @@ class ModuleReader(Reader):
                 d.location or loc,
             )
             return None
-
-    def import_file(self, path: str) -> Val:
-        if not self.fs.inside(path):  # pragma: no cover - callers check first
-            return Opaque(None, None, "an import outside the repository")
-        return super().import_file(path)
 
     # -- evaluation hooks ----------------------------------------------------------------
     def eval(self, src: Src, node: Node, scope: Scope) -> Val:
@@ -288,7 +293,7 @@ class ModuleReader(Reader):
         return module
 
     def _tree_files(self, folder: str) -> list[str]:
-        if self.fs.kind(folder) == "file":
+        if self.kind(folder) == "file":
             return [folder] if folder.endswith(".nix") else []
         out: list[str] = []
         stack = [folder]
@@ -302,10 +307,10 @@ class ModuleReader(Reader):
                 if n.startswith("_"):
                     continue
                 p = os.path.join(d, n)
-                if not self.fs.inside(p):
+                k = self.kind(p)
+                if k == "outside":
                     self.skip(self.display(p), "outside the repository", None)
                     continue
-                k = self.fs.kind(p)
                 if k == "dir":
                     stack.append(p)
                 elif k == "file" and n.endswith(".nix"):
@@ -492,9 +497,7 @@ class Flake:
                 if target is None or ("file", target) in self._seen:
                     return
                 self._seen.add(("file", target))
-                got = self.reader.import_path(
-                    Scalar(val.src, val.node, target, is_path=True), tolerant=True
-                )
+                got = self.reader.import_resolved(target, val.location(), tolerant=True)
                 if got is None:
                     return
                 val = got
