@@ -434,3 +434,31 @@ def test_broken_output_that_the_clan_does_not_need(tmp_path: Path) -> None:
     with pytest.raises(InputError) as exc:
         load_clan(str(tmp_path))
     assert exc.value.diagnostics[0].code == "nix-syntax"
+
+
+def test_clan_module_config_reads_other_modules(tmp_path: Path) -> None:
+    """A clan module function's `config` is the clan's merged definitions."""
+    (tmp_path / "flake.nix").write_text(
+        "{ outputs = { self, clan-core, ... }: clan-core.lib.clan {\n"
+        "  imports = [ ./machines.nix ./instances.nix ];\n}; }\n"
+    )
+    (tmp_path / "machines.nix").write_text("{ inventory.machines = { a = { }; b = { }; }; }\n")
+    (tmp_path / "instances.nix").write_text(
+        "{ config, ... }: { inventory.instances.i = {\n"
+        '  module.name = "sshd";\n'
+        "  roles.server.machines = config.inventory.machines;\n"
+        "}; }\n"
+    )
+    report = check(tmp_path)
+    assert members(report) == {"i": {"server": ["a", "b"]}}
+
+
+def test_import_tree_symlink_loop(tmp_path: Path) -> None:
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "a.nix").write_text("{ clan.inventory.machines.a = { }; }\n")
+    os.symlink("..", tmp_path / "modules" / "up")
+    (tmp_path / "flake.nix").write_text(
+        "{ outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; }"
+        " (inputs.import-tree ./modules); }\n"
+    )
+    assert load_clan(str(tmp_path)).data == {"machines": {"a": {}}}

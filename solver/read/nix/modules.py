@@ -297,8 +297,13 @@ class ModuleReader(Reader):
             return [folder] if folder.endswith(".nix") else []
         out: list[str] = []
         stack = [folder]
+        visited: set[str] = set()
         while stack:
             d = stack.pop()
+            real = os.path.realpath(d)
+            if real in visited:  # a symlink back up the tree
+                continue
+            visited.add(real)
             try:
                 names = self.fs.listdir(d)
             except (OSError, Refused):  # an unreadable folder
@@ -564,7 +569,11 @@ class _Clan:
         # caller once the machines are known
         self.tags_config = Attrs(None, None)
         self.tag_fields: list[Field] = []
+        # `config` of the clan's modules: every module's top-level definitions, read
+        # lazily (filled as modules are added; values are forced only when merging)
+        self.config = Attrs(None, None)
         self.args = Attrs(None, None)
+        self.args.add("config", Field(None, None, ready(self.config)))
         if args is not None:
             for name in ("self", "inputs"):
                 for f in args.fields.get(name, []):
@@ -614,6 +623,9 @@ class _Clan:
         attrs = self.module_value(val, "a clan module", ())
         if attrs is None:
             return
+        for name, fields in attrs.fields.items():
+            if name not in _MODULE_KEYS:
+                self.config.fields.setdefault(name, []).extend(fields)
         mid = self.mid()
         for f in attrs.fields.get("inventory", []):
             self.add_inventory(f, f.value.force(), mid)
