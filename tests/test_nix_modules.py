@@ -462,3 +462,73 @@ def test_import_tree_symlink_loop(tmp_path: Path) -> None:
         " (inputs.import-tree ./modules); }\n"
     )
     assert load_clan(str(tmp_path)).data == {"machines": {"a": {}}}
+
+
+# -- differential: the same fixtures evaluated by Nix (stub inputs, nixpkgs' module system) --
+
+
+def _vendor() -> Path | None:
+    here = Path(__file__).resolve()
+    for base in (here.parents[1] / "..", here.parents[2] / ".."):
+        v = base / "shared" / "vendor" / "nixpkgs-lib" / "lib"
+        if (v / "default.nix").is_file():
+            return v.resolve()
+    return None
+
+
+DIFFERENTIAL = {
+    "flakeparts": "o.__inventory",
+    "dendritic": "o.__inventory",
+    "fpsplit": "o.__inventory",
+    "crossconfig": "o.__inventory",
+    "applied-self": "o.clan.inventory",
+    "applied-update": "o.nixosConfigurations.__inventory",
+    "functags": "o.config.inventory",
+    "machinesources": "o.config.inventory",
+}
+
+
+@pytest.mark.parametrize("case", sorted(DIFFERENTIAL))
+def test_same_membership_as_nix(case: str) -> None:
+    """tests/data/nixstubs/flake.nix stands in for clan-core, flake-parts and import-tree;
+    Nix evaluates the fixture's flake.nix with them, and the machines, their tags and
+    classes, and every role's members equal what the static reader finds."""
+    import json
+    import shutil
+    import subprocess
+
+    from tests.oracle import membership
+
+    lib = _vendor()
+    if shutil.which("nix-instantiate") is None or lib is None:
+        pytest.skip("nix-instantiate or the vendored nixpkgs lib is not available")
+    stubs = Path(__file__).parent / "data" / "nixstubs" / "flake.nix"
+    expr = (
+        f"import {stubs} {{ lib = import {lib}; dir = {CLANS / case}; "
+        f"get = o: {DIFFERENTIAL[case]}; }}"
+    )
+    out = subprocess.run(
+        ["nix-instantiate", "--eval", "--strict", "--json", "--expr", expr],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if out.returncode != 0 and "error: getting status of" in out.stderr:
+        pytest.skip(f"nix cannot read the fixture here: {out.stderr[:200]}")
+    assert out.returncode == 0, out.stderr
+    nix = json.loads(out.stdout)
+    loaded = load_clan(str(CLANS / case))
+    static_machines = {
+        name: (sorted(m.get("tags", [])), m.get("machineClass", "nixos"))
+        for name, m in loaded.data.get("machines", {}).items()
+    }
+    assert static_machines == {
+        name: (sorted(m["tags"]), m["machineClass"]) for name, m in nix["machines"].items()
+    }
+    expected = {
+        inst: {role: sorted(ms) for role, ms in roles.items()}
+        for inst, roles in membership(nix).items()
+    }
+    got = members(check(CLANS / case))
+    assert {i: got.get(i) for i in expected} == expected
