@@ -407,6 +407,15 @@ _ALL: list[CodeInfo] = [
         "checked. `--eval` asks Nix for the exact inventory.",
         "use --eval for an exact check",
     ),
+    CodeInfo(
+        "file-not-read",
+        "warning",
+        "file not read",
+        "A file the clan refers to was not read: an import that leaves the repository root "
+        "(`../x.nix`, an absolute path, a symlink pointing outside), or a .nix file with a "
+        "syntax error that the clan itself does not need. What it would define is not checked.",
+        "keep the clan's files inside the repository, and fix the file's Nix syntax",
+    ),
     # -- configuration ------------------------------------------------------------------
     CodeInfo(
         "unused-ignore",

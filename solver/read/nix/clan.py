@@ -4,45 +4,55 @@
 Where clan-core takes the inventory from (``clan-core-semantics.md`` §1.2):
 
 * ``inventory`` of the clan attribute set (the argument of ``clan-core.lib.clan`` /
-  ``lib.buildClan``, or the flake-parts ``clan = { … }`` module), and of every module it
-  ``imports``; ``meta`` of the clan is ``inventory.meta``;
-* ``inventory.json`` beside ``flake.nix``;
-* every ``machines/<name>/`` directory and every ``machines.<name>`` of the clan (a NixOS
-  configuration) adds ``inventory.machines.<name> = { }``.
+  ``lib.buildClan``, or every flake-parts ``clan`` / ``flake.clan`` definition; see
+  ``modules``), and of every module it ``imports``; ``meta`` of the clan is
+  ``inventory.meta``;
+* ``inventory.json`` in the clan's ``directory`` (default: beside ``flake.nix``);
+* every ``machines/<name>/`` directory there and every ``machines.<name>`` of the clan
+  (a NixOS configuration) adds ``inventory.machines.<name> = { }``;
+* ``inventory.tags`` may be a function ``{ config, ... }: { … }`` of the computed tags
+  (``all``, ``nixos``, ``darwin`` and the tags defined elsewhere).
 
 Attribute sets merge recursively, lists concatenate, the same scalar defined twice must be
 equal (else "conflicting definition values") and a ``settings`` block may be defined in
 one place only ("defined multiple times while it's expected to be unique"). Values that
 are not plain data are left out and reported as ``opaque-value`` notes.
+
+Every file is read through one :class:`~solver.read.fs.Files` rooted at the repository
+that holds the clan; what was not read is in ``Loaded.skipped`` and reported as
+``file-not-read``.
 """
 
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from solver.errors import InputError
 from solver.location import Location
 from solver.read import Loaded, display_name
+from solver.read.fs import Files, Refused, find_root
 from solver.read.nix.eval import (
     Attrs,
     Field,
+    ListV,
     PlacedField,
-    Reader,
+    Scalar,
+    Thunk,
+    Val,
     ready,
 )
+from solver.read.nix.merge import MISSING, Def, JsonOrigin, JsonV, Merger
+from solver.read.nix.modules import Flake, ModuleReader, _Clan, scan_clan_calls
 
 if TYPE_CHECKING:
     from solver.catalogue.model import ModuleSpec
 
-from solver.read.nix.merge import MISSING, Def, JsonOrigin, JsonV, Merger
-from solver.read.nix.modules import _Clan, _relative_imports, find_clan
 
-
-def _first_file(directory: str, names: tuple[str, ...]) -> str | None:
+def _first_file(files: Files, directory: str, names: tuple[str, ...]) -> str | None:
     for n in names:
         p = os.path.join(directory, n)
-        if os.path.isfile(p):
+        if files.is_file(p):
             return p
     return None
 
@@ -57,66 +67,99 @@ def load_clan(target: str) -> Loaded:
         ) from None
 
 
-def _load_clan(target: str) -> Loaded:
-    from solver.read.json_reader import read_json
-
-    if os.path.isdir(target):
-        directory = target
-        nix_file = _first_file(directory, ("flake.nix", "clan.nix"))
-    elif os.path.isfile(target):
-        directory = os.path.dirname(target) or "."
-        nix_file = target
-    else:
-        raise InputError.single("io-error", f"{target}: no such file or directory")
-    inv = os.path.join(directory, "inventory.json")
-    has_json = os.path.isfile(inv)
-    mdir = os.path.join(directory, "machines")
+def _machine_dirs(files: Files, mdir: str) -> list[str]:
+    if not files.is_dir(mdir):
+        return []
     try:
-        machine_dirs = (
-            sorted(n for n in os.listdir(mdir) if os.path.isdir(os.path.join(mdir, n)))
-            if os.path.isdir(mdir)
-            else []
-        )
+        return [n for n in files.listdir(mdir) if files.is_dir(os.path.join(mdir, n))]
+    except Refused:
+        return []
     except OSError as exc:
         raise InputError.single(
             "io-error", f"{display_name(mdir)}: {exc.strerror or exc}"
         ) from None
 
-    files: list[str] = []
+
+def _load_clan(target: str) -> Loaded:
+    from solver.read.json_reader import parse_json, read_text
+
+    if os.path.isdir(target):
+        directory = target
+    elif os.path.isfile(target):
+        directory = os.path.dirname(target) or "."
+    else:
+        raise InputError.single("io-error", f"{target}: no such file or directory")
+    files = Files(find_root(directory))
+    nix_file = (
+        _first_file(files, directory, ("flake.nix", "clan.nix"))
+        if os.path.isdir(target)
+        else target
+    )
+
     clan: _Clan | None = None
+    reader: ModuleReader | None = None
     found = False
     if nix_file is not None:
-        reader = Reader(display_name)
-        clan = _Clan(reader)
+        reader = ModuleReader(files, display_name)
         src = reader.parse(nix_file)
-        modules = find_clan(reader, src)
+        flake = Flake(reader)
+        is_flake = os.path.basename(nix_file) == "flake.nix"
+        if is_flake:
+            flake.read_flake(src)
+        elif not flake.read_file(src):
+            flake.clan_modules = scan_clan_calls(reader, src) or [reader.import_file(nix_file)]
+        modules = flake.clan_modules
         if not modules:
-            # the clan may live in a file the flake imports (flake-parts modules, ...)
-            for path in _relative_imports(src):
-                modules = find_clan(reader, reader.parse(path))
+            # the clan may be written where evaluation did not lead: any lib.clan call
+            for other in list(reader.files.values()):
+                modules = scan_clan_calls(reader, other)
                 if modules:
                     break
-        if not modules and os.path.basename(nix_file) != "flake.nix":
-            modules = [reader.import_file(nix_file)]
-        if not modules:
-            other = os.path.join(directory, "clan.nix")
-            if os.path.isfile(other) and os.path.abspath(other) != os.path.abspath(nix_file):
-                modules = [reader.import_file(other)]
-        found = bool(modules)
-        for m in modules:
-            clan.add_clan_module(m)
-        if not found and has_json:
+        if not modules and is_flake:
+            other_file = os.path.join(directory, "clan.nix")
+            if files.is_file(other_file):
+                modules = [reader.import_file(other_file)]
+        clan = _Clan(reader, flake.args)
+        for message, loc in flake.notes:
             clan.merger.notes.append(
                 clan.merger._diag(
                     "info",
-                    "clan-not-found",
-                    f"no call of clan-core.lib.clan and no flake-parts `clan' module found in "
-                    f"{src.display}; only inventory.json and machines/ are read",
+                    "opaque-value",
+                    message,
                     (),
-                    Location(file=src.display, line=1, column=1),
-                    hint="use --eval to let Nix evaluate the clan",
+                    loc,
+                    hint="import the module by path, or run with --eval",
+                    args={"inventory_path": [], "membership": True},
                 )
             )
+        found = bool(modules)
+        for m in modules:
+            clan.add_clan_module(m)
+        if clan.directories:
+            where, loc = clan.directories[0]
+            if files.inside(where):
+                directory = where
+            else:
+                reader.skip(display_name(where), "outside the repository", loc)
+
+    inv = os.path.join(directory, "inventory.json")
+    has_json = files.is_file(inv)
+    mdir = os.path.join(directory, "machines")
+    machine_dirs = _machine_dirs(files, mdir)
+
+    if clan is not None and not found and has_json:
+        assert nix_file is not None
+        clan.merger.notes.append(
+            clan.merger._diag(
+                "info",
+                "clan-not-found",
+                f"no call of clan-core.lib.clan and no flake-parts `clan' module found in "
+                f"{display_name(nix_file)}; only inventory.json and machines/ are read",
+                (),
+                Location(file=display_name(nix_file), line=1, column=1),
+                hint="use --eval to let Nix evaluate the clan",
+            )
+        )
     if not found and not has_json:
         looked = display_name(nix_file) if nix_file else display_name(directory)
         raise InputError.single(
@@ -151,9 +194,10 @@ def _load_clan(target: str) -> Loaded:
     if clan is not None:
         defs.extend(clan.inventory_defs)
         defs.extend(clan.meta_defs)
+    json_data: dict[str, Any] | None = None
     if has_json:
         shown = display_name(inv)
-        data, jloc = read_json(inv, shown)
+        data, jloc = parse_json(read_text(inv, files), shown)
         jo = JsonOrigin(jloc, ())
         if not isinstance(data, dict):
             raise InputError.single(
@@ -161,6 +205,7 @@ def _load_clan(target: str) -> Loaded:
                 f"{shown} must contain a JSON object (the inventory)",
                 jloc.locate((), "value"),
             )
+        json_data = data
         defs.append((jo, JsonV(data, jo), -1))
     if clan is not None:
         defs.extend(clan.machine_defs)
@@ -173,6 +218,9 @@ def _load_clan(target: str) -> Loaded:
         holder.add("machines", Field(None, None, ready(inner)))
         defs.append((None, holder, -2))
 
+    if clan is not None and clan.tag_fields:
+        _fill_tags_config(clan, defs, json_data)
+
     if defs:
         data = merger.merge((), defs)
         if data is MISSING:
@@ -181,18 +229,109 @@ def _load_clan(target: str) -> Loaded:
         data = {}
 
     mods: list[ModuleSpec] = []
+    shown_files: list[str] = []
+    skipped = []
     if clan is not None:
         for name, f in clan.module_fields:
             spec = clan.read_module(name, f)
             if spec is not None:
                 mods.append(spec)
-        files.extend(s.display for s in clan.reader.files.values())
+    notes = merger.errors + merger.notes
+    if reader is not None:
+        shown_files.extend(s.display for s in reader.files.values())
+        skipped = list(reader.skipped)
+        notes = notes + _skipped_notes(merger, skipped)
     if has_json:
-        files.append(display_name(inv))
+        shown_files.append(display_name(inv))
     return Loaded(
         data=data,
         locator=merger.locator,
-        files=files,
-        notes=merger.errors + merger.notes,
+        files=shown_files,
+        notes=notes,
         modules=mods,
+        skipped=skipped,
+        opaque_count=sum(1 for n in merger.notes if n.code == "opaque-value"),
+        reads=files.record(),
     )
+
+
+def _skipped_notes(merger: Merger, skipped: list[Any]) -> list[Any]:
+    out = []
+    seen: set[tuple[str, str, str]] = set()
+    for s in skipped:
+        key = (s.file, s.reason, str(s.location))
+        if key in seen:
+            continue
+        seen.add(key)
+        if s.reason.startswith("outside the repository"):
+            msg = f"import of {s.file} not read: {s.reason}"
+            hint = "keep the clan's files inside the repository"
+        else:
+            msg = f"{s.file} not read: {s.reason}"
+            hint = "fix the Nix syntax of the file (what it defines is not checked)"
+        out.append(merger._diag("warning", "file-not-read", msg, (), s.location, hint=hint))
+    return out
+
+
+# -- functional tags ------------------------------------------------------------------------
+
+
+def _names(names: list[str]) -> ListV:
+    return ListV(None, None, [ready(Scalar(None, None, n)) for n in names])
+
+
+def _machines_preview(defs: list[Def]) -> dict[str, Any]:
+    """The merged machines (names and classes), from a merge whose notes are dropped."""
+    sub: list[Def] = []
+    for _origin, v, mid in defs:
+        if isinstance(v, Thunk):
+            v = v.force()
+        if isinstance(v, JsonV):
+            if isinstance(v.data, dict) and isinstance(v.data.get("machines"), dict):
+                jo = JsonOrigin(v.origin.locator, (*v.origin.jpath, "machines"))
+                sub.append((jo, JsonV(v.data["machines"], jo), mid))
+        elif isinstance(v, Attrs):
+            for f in v.fields.get("machines", []):
+                sub.append((f, f.value, mid))
+    if not sub:
+        return {}
+    got = Merger().merge(("machines",), sub)
+    return got if isinstance(got, dict) else {}
+
+
+def _fill_tags_config(clan: _Clan, defs: list[Def], json_data: dict[str, Any] | None) -> None:
+    """``config`` of ``tags = { config, ... }: …``: the computed tags ``all``/``nixos``/
+    ``darwin`` (unless defined by the user: they are mkDefault) and every tag defined."""
+    machines = _machines_preview(defs)
+    cfg = clan.tags_config
+    user: set[str] = set()
+    pending: list[Field] = []
+    for f in clan.tag_fields:
+        v: Val = f.value.force()
+        if isinstance(v, Attrs):
+            user.update(v.fields)
+            pending.append(f)
+    if json_data is not None and isinstance(json_data.get("tags"), dict):
+        for name, members in json_data["tags"].items():
+            if isinstance(members, list) and all(isinstance(m, str) for m in members):
+                user.add(name)
+                cfg.add(name, Field(None, None, ready(_names(members))))
+    for f in pending:
+        v = f.value.force()
+        assert isinstance(v, Attrs)
+        for name, fields in v.fields.items():
+            cfg.fields.setdefault(name, []).extend(fields)
+    names = sorted(machines)
+
+    def cls(m: str) -> str:
+        c = machines[m].get("machineClass") if isinstance(machines[m], dict) else None
+        return c if isinstance(c, str) else "nixos"
+
+    computed = {
+        "all": names,
+        "nixos": [m for m in names if cls(m) == "nixos"],
+        "darwin": [m for m in names if cls(m) == "darwin"],
+    }
+    for name, members in computed.items():
+        if name not in user:
+            cfg.add(name, Field(None, None, ready(_names(members))))

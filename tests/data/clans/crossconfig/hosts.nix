@@ -1,0 +1,7 @@
+{
+  flake.hosts = {
+    web = { };
+    db = { };
+  };
+  flake.edge = [ "web" ];
+}

@@ -1,0 +1,8 @@
+{
+  perSystem =
+    { pkgs, ... }:
+    {
+      clan.pkgs = pkgs;
+      devShells.default = pkgs.mkShell { };
+    };
+}

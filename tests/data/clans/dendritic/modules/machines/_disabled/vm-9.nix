@@ -1,0 +1,1 @@
+{ flake.clan.machines.vm-9 = { }; }

@@ -1,0 +1,7 @@
+{
+  flake.clan.machines.vm-2 =
+    { config, ... }:
+    {
+      networking.hostName = "vm-2";
+    };
+}

@@ -1,0 +1,4 @@
+{ ... }:
+{
+  clan.inventory.machines.beta.tags = [ "web" ];
+}

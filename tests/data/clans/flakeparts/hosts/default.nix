@@ -1,0 +1,4 @@
+{
+  imports = [ ./beta.nix ];
+  flake.clan.inventory.machines.gamma.tags = [ "web" ];
+}

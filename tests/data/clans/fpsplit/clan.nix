@@ -1,0 +1,13 @@
+{ inputs, ... }:
+{
+  imports = [ inputs.clan-core.flakeModules.default ];
+
+  clan = {
+    meta.name = "fpsplit";
+    imports = [
+      ./machines.nix
+      ./tags.nix
+      ./instances.nix
+    ];
+  };
+}

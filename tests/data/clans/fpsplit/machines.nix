@@ -1,0 +1,7 @@
+{
+  inventory.machines = {
+    s1 = { };
+    s2 = { };
+    mac.machineClass = "darwin";
+  };
+}

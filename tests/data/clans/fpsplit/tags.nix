@@ -1,0 +1,11 @@
+{
+  inventory.tags =
+    { config, ... }:
+    {
+      servers = [
+        "s1"
+        "s2"
+      ];
+      linux = config.nixos;
+    };
+}
