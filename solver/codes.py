@@ -169,7 +169,10 @@ _ALL: list[CodeInfo] = [
         "warning",
         "no machine carries the tag",
         "A role lists a tag that no machine carries; it contributes no member. Same wording "
-        "as clan-core's evaluation warning.",
+        "as clan-core's evaluation warning. The hint names up to 5 of the closest tags and "
+        "how many exist (all of them only when there are at most 5). When the unknown tags "
+        "leave the role (or the whole instance) without machines, that is said in related "
+        "notes of this finding, not as `empty-role` / `empty-instance`.",
         "add the tag to a machine, or fix the name",
         clan="evaluation warning",
     ),
@@ -207,15 +210,18 @@ _ALL: list[CodeInfo] = [
         "deprecated-module",
         "warning",
         "module is deprecated",
-        "The module is deprecated or was moved out of clan-core.",
+        "The module is deprecated or was moved out of clan-core. The hint names the "
+        "replacement when clan-core names one (the catalogue's `replaced_by`).",
+        "use the replacement named in the hint",
         clan="evaluation warning or throw",
     ),
     CodeInfo(
         "empty-role",
         "warning",
         "role has no machine",
-        "A role mentioned by an instance resolves to no machine (no machine listed, or only "
-        "tags that no machine carries).",
+        "A role mentioned by an instance resolves to no machine and names no tag. A role "
+        "emptied by tags that no machine carries is reported once, as `unknown-tag` with a "
+        "related note.",
         "assign machines to the role, or remove it",
         clan="silent",
     ),
@@ -223,7 +229,9 @@ _ALL: list[CodeInfo] = [
         "empty-instance",
         "warning",
         "instance has no machine",
-        "No role of the instance resolves to any machine: the instance does nothing.",
+        "No role of the instance resolves to any machine: the instance does nothing. Not "
+        "reported when every role it mentions is emptied by unknown tags (the `unknown-tag` "
+        "finding says so).",
         "assign machines to its roles, or remove the instance",
         clan="silent",
     ),
@@ -283,7 +291,9 @@ _ALL: list[CodeInfo] = [
         "error",
         "machine class not supported by the module",
         "A machine's `machineClass` (e.g. darwin) is not supported by the module: clan-core "
-        "silently builds nothing of the service for it.",
+        "silently builds nothing of the service for it. Named explicitly: an error per "
+        "machine. Reached through tags (e.g. `all`): one warning per instance, role and "
+        "class, listing the machines (the first 10, then how many more).",
         "remove the machine from the role, or use a module that supports its class",
         clan="silent",
     ),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from solver.diagnostics import Diagnostic, Related, Severity
 from solver.facts import InstanceInfo, SideTable
@@ -27,6 +27,16 @@ from solver.report import (
     empty_resolution,
 )
 from solver.solve import Term
+
+if TYPE_CHECKING:
+    from solver.render.suggest import Pool
+
+# An unknown tag's hint names at most this many of the closest tags.
+CLOSEST_TAGS = 5
+# A finding that lists machines names at most this many, then "and N more".
+LISTED_MACHINES = 10
+# ... and gives the machineClass of this many of them as related notes.
+RELATED_MACHINES = 3
 
 
 def _q(names: list[str]) -> str:
@@ -154,6 +164,7 @@ class Builder:
             "single_instance_clan": self.single_instance_clan,
             "incompatible_roles": self.incompatible_roles,
             "class_mismatch": self.class_mismatch,
+            "class_mismatch_tag": self.class_mismatch_tag,
             "fanout": self.fanout,
         }
         self._machine_is_tag = {
@@ -174,8 +185,26 @@ class Builder:
                 out.append(d)
         return out
 
-    def _carried_tags(self) -> list[str]:
-        return sorted({self.n(int(a[0])) for a in self.atoms.get("tag_carried", [])})  # type: ignore[arg-type]
+    def _carried_tags(self) -> Pool:
+        """The tags some machine carries (shown only when a hint needs them), prepared once
+        for every suggestion: per finding, only rapidfuzz's scan depends on their number."""
+        pool: Pool | None = self.__dict__.get("_carried_pool")
+        if pool is None:
+            from solver.render.suggest import Pool
+
+            pool = self._carried_pool = Pool(
+                self.n(int(a[0]))  # type: ignore[arg-type]
+                for a in self.atoms.get("tag_carried", [])
+            )
+        return pool
+
+    def _machine_pool(self) -> Pool:
+        pool: Pool | None = self.__dict__.get("_machines_pool")
+        if pool is None:
+            from solver.render.suggest import Pool
+
+            pool = self._machines_pool = Pool(self.inv.machines)
+        return pool
 
     def unknown_machine(self, a: tuple[Term, ...]) -> Diagnostic:
         from solver.render.suggest import did_you_mean
@@ -191,7 +220,7 @@ class Builder:
             )
             hint = f'"{machine}" is a tag, not a machine; use {fix}'
         else:
-            close = did_you_mean(machine, self.inv.machines)
+            close = did_you_mean(machine, self._machine_pool())
             hint = (
                 f'did you mean the machine "{close[0]}"?'
                 if close
@@ -224,31 +253,79 @@ class Builder:
         )
 
     def unknown_tag(self, a: tuple[Term, ...]) -> Diagnostic:
-        from solver.render.suggest import did_you_mean
 
         i, r, t = (int(x) for x in a)  # type: ignore[arg-type]
         info = self.side.instance(i)
         role, tag = self.n(r), self.n(t)
-        carried = self._carried_tags()
         if info.legacy:
             prefix = f"inventory.services.{info.path[1]}.{info.path[2]}"
         else:
             prefix = f"Service instance '{info.name}'"
-        close = did_you_mean(tag, carried)
-        hint = f'did you mean the tag "{close[0]}"? ' if close else ""
-        hint += f"Available tags: {_q(carried)}"
         if tag in self.inv.machines:
             hint = f'"{tag}" is a machine, not a tag; use roles.{role}.machines'
+        else:
+            hint = self._tag_hint(tag)
         return self.diag(
             "unknown-tag",
             f"{prefix}: - {role} tags: no machine with tag '{tag}' found.",
             self.tag_path(info, role, tag),
             severity="warning",
             hint=hint,
+            related=self._emptied_by(i, r, info, role),
             instance=info.name,
             role=role,
             tag=tag,
         )
+
+    def _tag_hint(self, tag: str) -> str:
+        """The closest tags (up to `CLOSEST_TAGS`) and how many exist; every tag only when
+        there are that few. Listing them all, as clan-core does, makes the output of a
+        fleet with many unknown tags grow with the product of the two."""
+        from solver.render.suggest import did_you_mean
+
+        carried = self._carried_tags()
+        total = len(carried)
+        if total <= CLOSEST_TAGS:
+            close = did_you_mean(tag, carried)
+            hint = f'did you mean the tag "{close[0]}"? ' if close else ""
+            return hint + f"Available tags: {_q(carried.names)}"
+        close = did_you_mean(tag, carried, limit=CLOSEST_TAGS)
+        if not close:
+            return f"no tag is close to '{tag}' ({total:,} tags exist)"
+        hint = f'did you mean the tag "{close[0]}"?'
+        if len(close) > 1:
+            hint += f" Closest tags: {_q(close)}"
+        return hint + f" ({total:,} tags exist)"
+
+    def _emptied_by(self, i: int, r: int, info: InstanceInfo, role: str) -> tuple[Related, ...]:
+        """Related notes: the role (and instance) this unknown tag leaves without machines
+        (emptied_role/2, emptied_instance/1: rules/checks.lp), reported here instead of as
+        empty-role / empty-instance findings of their own."""
+        emptied: set[tuple[int, int]] | None = self.__dict__.get("_emptied_roles")
+        if emptied is None:
+            emptied = self._emptied_roles = {
+                (int(a[0]), int(a[1]))  # type: ignore[arg-type]
+                for a in self.atoms.get("emptied_role", [])
+            }
+            self._emptied_instances = {
+                int(a[0])  # type: ignore[arg-type]
+                for a in self.atoms.get("emptied_instance", [])
+            }
+        if (i, r) not in emptied:
+            return ()
+        notes = [
+            self.related(
+                f"role '{role}' of instance '{info.name}' is empty because of this",
+                self.role_path(info, role),
+            )
+        ]
+        if i in self._emptied_instances:
+            notes.append(
+                self.related(
+                    f"instance '{info.name}' resolves to no machine because of this", info.path
+                )
+            )
+        return tuple(notes)
 
     def legacy_tag_quirk(self, a: tuple[Term, ...]) -> Diagnostic:
         i, r, t = (int(x) for x in a)  # type: ignore[arg-type]
@@ -372,13 +449,26 @@ class Builder:
         mod = self.side.module(k)
         assert mod.spec is not None and mod.spec.deprecated
         path = info.path[:2] if info.legacy else self._module_path(info)
+        repl = mod.spec.replaced_by
+        hint: str | None = None
+        if repl:
+            names = " and ".join(x.describe() for x in repl)
+            if info.legacy:
+                hint = f"replaced by the service {names}: define an instance of it under instances"
+            else:
+                hint = f"replaced by {names}"
+                moved = [x for x in repl if x.input and x.name == mod.ref.name]
+                if moved:
+                    hint += f'; set module.input = "{moved[0].input}"'
         return self.diag(
             "deprecated-module",
             mod.spec.deprecated.replace("\n", " "),
             path,
             severity="warning",
+            hint=hint,
             instance=info.name,
             module=mod.ref.name,
+            args={"replaced_by": [x.describe() for x in repl]} if repl else {},
         )
 
     def empty_instance(self, a: tuple[Term, ...]) -> Diagnostic:
@@ -655,6 +745,74 @@ class Builder:
             machine=machine,
             module=mod.ref.name,
         )
+
+    def class_mismatch_tag(self, a: tuple[Term, ...]) -> Diagnostic:
+        """Machines of a class the module does not support, reached through tags of one
+        role: one finding for all of them (clan-core builds nothing of the instance for
+        them), naming the first `LISTED_MACHINES` and how many more."""
+        i, r, c, n = a
+        key = (int(i), int(r), str(c))  # type: ignore[arg-type]
+        machines_of, tags_of = self._class_mismatch_index()
+        info = self.side.instance(key[0])
+        role = self.n(key[1])
+        mod = self.side.module(info.module)
+        assert mod.spec is not None
+        machines = sorted(self.n(m) for m in machines_of.get(key, ()))
+        tags = sorted(self.n(t) for t in tags_of.get(key, ()))
+        count = int(n)  # type: ignore[arg-type]
+        supported = sorted(mod.spec.classes)
+        shown = ", ".join(machines[:LISTED_MACHINES])
+        if len(machines) > LISTED_MACHINES:
+            shown += f" and {len(machines) - LISTED_MACHINES:,} more"
+        through = (
+            f"tag '{tags[0]}'"
+            if len(tags) == 1
+            else "tags " + ", ".join(f"'{t}'" for t in tags)
+            if tags
+            else "tags"
+        )
+        noun = "machine gets" if count == 1 else "machines get"
+        hint = (
+            f"select role '{role}' with a tag that only {' or '.join(supported)} machines carry "
+            f"(such as '{supported[0]}') instead of {through}"
+            if supported
+            else f"remove {through} from role '{role}'"
+        )
+        if mod.spec.classes_source:
+            hint += f" ({mod.spec.classes_source})"
+        return self.diag(
+            "class-mismatch",
+            f"{count:,} {c} {noun} nothing of instance '{info.name}' through {through}: "
+            f"{shown} (module '{mod.ref.name}' supports only {', '.join(supported)})",
+            self.tag_path(info, role, tags[0]) if tags else self.existing_role_path(info, role),
+            severity="warning",
+            hint=hint,
+            related=tuple(
+                self.related(f"machineClass of '{m}'", ("machines", m, "machineClass"))
+                for m in machines[:RELATED_MACHINES]
+            ),
+            instance=info.name,
+            role=role,
+            module=mod.ref.name,
+            tag=tags[0] if tags else None,
+            args={"count": count, "machines": machines, "tags": tags},
+        )
+
+    def _class_mismatch_index(
+        self,
+    ) -> tuple[dict[tuple[int, int, str], list[int]], dict[tuple[int, int, str], list[int]]]:
+        """(instance, role, class) -> machine ids / tag ids, built once from the shown
+        class_mismatch_tag/4 and class_via_tag/4 atoms."""
+        hit = self.__dict__.get("_class_index")
+        if hit is None:
+            machines: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+            tags: dict[tuple[int, int, str], list[int]] = defaultdict(list)
+            for i, r, m, c in self.atoms.get("class_mismatch_tag", []):
+                machines[(int(i), int(r), str(c))].append(int(m))  # type: ignore[arg-type]
+            for i, r, t, c in self.atoms.get("class_via_tag", []):
+                tags[(int(i), int(r), str(c))].append(int(t))  # type: ignore[arg-type]
+            hit = self._class_index = (machines, tags)
+        return hit
 
     def fanout(self, a: tuple[Term, ...]) -> Diagnostic:
         n, limit = (int(x) for x in a)  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ RULE_ALIASES = {
     "single_instance_machine": "single-instance",
     "role_count_min": "min-machines",
     "role_count_max": "max-machines",
+    "class_mismatch_tag": "class-mismatch",  # the machines reached through a tag, grouped
 }
 
 

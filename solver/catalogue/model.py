@@ -111,6 +111,20 @@ class UniqueSetting(_Strict):
     source: str
 
 
+class Replacement(_Strict):
+    """A module that replaces a deprecated one (named by clan-core's deprecation message
+    or migration guide, cited in ``source``)."""
+
+    name: str = Field(description="key in `clan.modules` of the replacement")
+    input: str | None = Field(default=None, description="its flake input; null = clan-core")
+    source: str
+
+    def describe(self) -> str:
+        """``'sshd'`` or ``'coredns' of flake input 'clan-community'``."""
+        where = f" of flake input '{self.input}'" if self.input else ""
+        return f"'{self.name}'{where}"
+
+
 class ModuleSpec(_Strict):
     """What is known about one module."""
 
@@ -129,6 +143,9 @@ class ModuleSpec(_Strict):
     classes: list[MachineClass] = Field(default_factory=lambda: list[MachineClass](["nixos"]))
     classes_source: str | None = None
     deprecated: str | None = Field(default=None, description="deprecation message, if any")
+    replaced_by: list[Replacement] = Field(
+        default_factory=list, description="what to use instead of a deprecated module"
+    )
     unique_settings: list[UniqueSetting] = Field(default_factory=list)
     source: str | None = None
 

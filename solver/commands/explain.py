@@ -98,7 +98,10 @@ def explain_machine(name: str, args: RunArgs) -> tuple[str, bool]:
             for src in _settings_sources(inv, ipath, a.role, name):
                 out.append(f"    from {_loc(loc, src)}")
         out.append("")
-    mine = [d for d in report.diagnostics if d.machine == name]
+    # a finding about several machines (class-mismatch through a tag) lists them in args
+    mine = [
+        d for d in report.diagnostics if d.machine == name or name in (d.args.get("machines") or ())
+    ]
     out.append(f"findings about {name}: {len(mine)}")
     for d in mine:
         where = str(d.location) if d.location else d.path
