@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 from solver.diagnostics import Diagnostic, Severity
 from solver.errors import InputError, InternalError
 from solver.location import Location, Path
-from solver.policy_source import MAX_TIMEOUT, Source, timeout_problem
+from solver.policy_source import Source, timeout_problem
 from solver.policy_source import read as read_sources
 from solver.solve import SolveResult, rules_text
 
