@@ -4,7 +4,7 @@
 ```toml
 modules = ["clan-modules.toml"]        # extra catalogue files (relative to this file)
 rules = ["policies/backup.lp"]         # user policies
-policy-timeout = 5                     # seconds
+policy-timeout = 5                     # seconds, more than 0 and at most 3600
 
 [severity]                             # per-code overrides: error, warning, info, off
 empty-role = "info"

@@ -3,18 +3,24 @@
 A policy is ASP over the public vocabulary (docs/vocabulary.md) that derives
 ``violation(Code, Severity, Message, Args)`` atoms; each becomes a normal diagnostic.
 
-- :func:`load` parses every file with ``clingo.ast`` and rejects what could change the
-  built-in results or cannot be checked: a rule whose head predicate is defined or used by
-  the built-in rules or facts (except ``violation/4``), integrity constraints, choice and
-  disjunctive heads, ``#script``, ``#external``, ``#show``, optimisation, ``@``-functions,
-  and body predicates that nothing defines (a typo would silently disable the policy).
-  Every rejection is an :class:`~solver.errors.InputError` with code ``policy-error``
-  located at ``file:line:col``.
-- :func:`solve` grounds and solves in a child process and kills it after
-  ``policy_timeout`` seconds (grounding cannot be interrupted in clingo 5).
+- :func:`read` reads every policy file once, with its confined ``#include`` files
+  (:mod:`solver.policy_source`); nothing is parsed in the calling process.
+- :func:`solve` does everything else in a child process that is killed after
+  ``policy_timeout`` seconds, may use at most :data:`MEMORY_BYTES` more memory, cannot
+  open files while clingo runs, and ends with its parent:
+
+  * :func:`_check` parses every file with ``clingo.ast`` and rejects what could change
+    the built-in results or cannot be checked: a rule whose head predicate is defined or
+    used by the built-in rules or facts (except ``violation/4``), integrity constraints,
+    choice and disjunctive heads, ``#script``, ``#external``, ``#show``, optimisation,
+    ``@``-functions, and body predicates that nothing defines (a typo would silently
+    disable the policy). Every rejection is an :class:`~solver.errors.InputError` with
+    code ``policy-error`` located at ``file:line:col``;
+  * grounding and solving with the built-in rules;
+  * :func:`diagnostics` turns the ``violation/4`` atoms into located diagnostics, with
+    messages cut at :data:`MAX_MESSAGE` characters and at most :data:`MAX_VIOLATIONS`.
 - :func:`name_facts` writes ``name/2`` and the other string facts, quoting every user
   string with :func:`quote` (the only place user text enters program text).
-- :func:`diagnostics` turns the ``violation/4`` atoms into located diagnostics.
 """
 
 from __future__ import annotations
@@ -99,14 +105,27 @@ def name_facts(side: SideTable) -> str:
 
 
 # -- the built-in signatures -----------------------------------------------------------------
-def _children(node: Any) -> Iterable[Any]:
-    from clingo.ast import AST, ASTSequence
+_SHAPES: dict[Any, tuple[bool, tuple[str, ...]]] = {}
 
-    for key in node.keys():
+
+def _shape(node: Any) -> tuple[Any, bool, tuple[str, ...]]:
+    """(type, has a location, keys that hold child nodes) of an AST node; the last two
+    depend only on the type and are remembered (every attribute access is a C call)."""
+    t = node.ast_type
+    shape = _SHAPES.get(t)
+    if shape is None:
+        shape = _SHAPES[t] = ("location" in node.keys(), tuple(node.child_keys))
+    return t, shape[0], shape[1]
+
+
+def _children(node: Any, keys: tuple[str, ...]) -> Iterable[Any]:
+    from clingo.ast import AST
+
+    for key in keys:
         value = getattr(node, key)
         if isinstance(value, AST):
             yield value
-        elif isinstance(value, ASTSequence):
+        elif value is not None:
             yield from value
 
 
@@ -130,14 +149,15 @@ def _atoms(node: Any, out: list[tuple[Signature, Any]], where: Any = None) -> No
     """Every (signature, node with a location) of a symbolic atom under `node`."""
     from clingo.ast import ASTType
 
-    if "location" in node.keys():
+    t, located, keys = _shape(node)
+    if located:
         where = node
-    if node.ast_type == ASTType.SymbolicAtom:
+    if t == ASTType.SymbolicAtom:
         sig = _atom_signature(node)
         if sig is not None:
             out.append((sig, where))
         return
-    for child in _children(node):
+    for child in _children(node, keys):
         _atoms(child, out, where)
 
 
@@ -145,10 +165,13 @@ def _externals(node: Any) -> list[Any]:
     """Every `@f(...)` term under `node`."""
     from clingo.ast import ASTType
 
+    if "@" not in str(node):  # the walk costs a C call per attribute; most rules have none
+        return []
     found = []
-    if node.ast_type == ASTType.Function and node.external:
+    t, _located, keys = _shape(node)
+    if t == ASTType.Function and node.external:
         found.append(node)
-    for child in _children(node):
+    for child in _children(node, keys):
         found += _externals(child)
     return found
 
