@@ -32,6 +32,7 @@ from solver.location import Location
 CODE = "policy-error"
 MAX_POLICY_BYTES = 8 * 1024 * 1024  # per policy file
 MAX_FILES = 256  # policy files in one run, includes counted
+MAX_TOTAL_BYTES = 32 * 1024 * 1024  # all policy files of one run together
 MAX_TIMEOUT = 3600.0  # seconds: the largest policy-timeout accepted
 HINT_INCLUDE = (
     'include only files beside the policy (a relative path such as "helpers.lp" or '
@@ -347,6 +348,13 @@ def _add(
     """`text` and, depth first, the files it includes (confined to the folder of `top`)."""
     if real is not None:
         seen.add(real)
+    total = sum(len(src.text) for src in out) + len(text)
+    if total > MAX_TOTAL_BYTES:
+        raise error(
+            f"the policy files hold more than {MAX_TOTAL_BYTES // (1024 * 1024)} MiB "
+            "together; not read",
+            shown,
+        )
     try:
         scanned = scan(text)
     except _Bad as bad:
