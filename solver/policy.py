@@ -705,6 +705,9 @@ def solve(
     if not sources:
         raise InternalError("policy.solve without policies")
     job = _Job(facts, list(sources), name_facts(side), resolve, builder)
+    # from the built-in rules, not the policy: computed once per process, before the fork
+    builtin_signatures()
+    builtin_constants()
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
     life_r, life_w = ctx.Pipe(duplex=False)
