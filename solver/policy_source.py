@@ -317,6 +317,36 @@ def _confined(name: str, including: str, folder: str) -> str | None:
     return real
 
 
+def _repository(folder: str) -> str | None:
+    """The nearest folder from `folder` upward with a ``.git`` entry, or None."""
+    probe = folder
+    while True:
+        if os.path.lexists(os.path.join(probe, ".git")):
+            return probe
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            return None
+        probe = parent
+
+
+def _stays_in_repository(path: str, shown: str) -> None:
+    """A policy path inside a repository must not be a symlink that leads out of it: a
+    pull request can replace ``policies/x.lp`` (named by the hook's ``--rules``) with a
+    link to ``/etc/shadow``. A path given outside any repository is the user's choice."""
+    here = os.path.abspath(path)
+    root = _repository(os.path.dirname(here))
+    if root is None:
+        return
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(here)
+    if real != real_root and not real.startswith(real_root + os.sep):
+        raise error(
+            "the policy file is a link that leads outside its repository; not read",
+            shown,
+            hint="name the file it points to, or keep policies inside the repository",
+        )
+
+
 def read(paths: Sequence[str]) -> list[Source]:
     """Every policy file in `paths` and the files they include, each read once.
 
@@ -328,6 +358,7 @@ def read(paths: Sequence[str]) -> list[Source]:
     seen: set[str] = set()
     for path in paths:
         shown = _shown(path)
+        _stays_in_repository(path, shown)
         data, pipe = _open(path, shown, pipes=True)
         real = None if pipe else os.path.realpath(path)
         if real is not None and real in seen:

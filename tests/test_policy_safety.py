@@ -142,6 +142,17 @@ def test_clingo_cannot_open_a_file_while_parsing(tmp_path: Path) -> None:
     assert all(d.location and d.location.file == "p.lp" for d in info.value.diagnostics)
 
 
+def test_policy_linked_out_of_the_repository_is_refused(project: Path) -> None:
+    """A pull request replaces the policy the hook names with a link to a secret."""
+    (project / "policies").mkdir()
+    (project / "policies" / "p.lp").symlink_to(project.parent / "outside" / "secret.lp")
+    code, out = _cli(
+        ["check", str(project / "inventory.json"), "--rules", str(project / "policies/p.lp")]
+    )
+    assert code == 2 and "leads outside its repository" in out
+    assert "TOP-SECRET" not in out
+
+
 def test_config_rules_outside_the_repository_are_refused(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
