@@ -11,7 +11,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from solver.catalogue import Catalogue
 from solver.catalogue import load as load_catalogue
@@ -20,6 +21,9 @@ from solver.diagnostics import Diagnostic, sort_diagnostics
 from solver.location import NullLocator
 from solver.read import Loaded
 from solver.report import Coverage, Report, Summary, construct, empty_resolution
+
+if TYPE_CHECKING:
+    from solver.policy_source import Source
 
 
 @contextmanager
@@ -109,24 +113,44 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
             if d.code == "opaque-value" and d.args.get("membership")
         ]
         program, side = facts_mod.build(inv, catalogue, opaque)
-        extra: list[tuple[str, str]] = []
         settings_diags: list[Diagnostic] = []
         from solver import settings as settings_mod
 
         settings_plan = settings_mod.plan(inv, catalogue, side, loaded.locator)
         program += settings_plan.facts
         settings_diags = settings_plan.diagnostics
+        sources: list[Source] = []
         if opts.rules:
             from solver import policy
 
-            extra = policy.load(opts.rules)
+            # read once here; parsed, checked and run in a child process (policy.solve)
+            sources = policy.read(opts.rules)
+    from solver.results import Builder
+
+    make_builder = partial(
+        Builder,
+        inv,
+        side,
+        loaded.locator,
+        catalogue_names={
+            "service": catalogue.names("service"),
+            "legacy": catalogue.names("legacy"),
+        },
+        module_inputs=catalogue.inputs("service"),
+    )
+    policy_diags: list[Diagnostic] = []
     with t.phase("solve"):
-        if opts.rules:
+        if sources:
             from solver import policy
 
             # In a child process, killed after policy_timeout seconds.
-            result = policy.solve(
-                program, extra, side, resolve=opts.resolve, timeout=opts.policy_timeout
+            result, policy_diags = policy.solve(
+                program,
+                sources,
+                side,
+                make_builder,
+                resolve=opts.resolve,
+                timeout=opts.policy_timeout,
             )
         else:
             from solver.solve import solve
@@ -134,30 +158,14 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
             result = solve(
                 program,
                 resolve=opts.resolve,
-                extra=extra,
                 consts=[("fanout_limit", str(int(opts.fanout_limit)))],
             )
     with t.phase("results"):
-        from solver.results import Builder
-
-        builder = Builder(
-            inv,
-            side,
-            loaded.locator,
-            result.atoms,
-            catalogue_names={
-                "service": catalogue.names("service"),
-                "legacy": catalogue.names("legacy"),
-            },
-            module_inputs=catalogue.inputs("service"),
-        )
+        builder = make_builder(result.atoms)
         diags += builder.diagnostics()
         diags += settings_diags
         diags += settings_plan.conflicts(result.atoms)
-        if opts.rules:
-            from solver import policy
-
-            diags += policy.diagnostics(result.atoms, builder)
+        diags += policy_diags
         resolution = builder.resolution() if opts.resolve else None
         if resolution is not None and opts.settings:
             settings_plan.fill(resolution)

@@ -212,8 +212,24 @@ def _clingo_version() -> str:
     return "none"
 
 
-def _configs(h: _Hasher, explicit: str | None) -> None:
-    """Config files from the current directory upward, and the files they name."""
+def _uncacheable_file(path: str) -> bool:
+    """A --rules/--modules file the key cannot stand for: a pipe (hashing it would consume
+    what the run must read) or anything not a regular file, and a policy with ``#include``
+    (the included files are not in the key)."""
+    import stat
+
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return True
+        with open(path, "rb") as fh:
+            return b"#include" in fh.read()
+    except OSError:
+        return False  # missing: the run says so, and the key records it
+
+
+def _configs(h: _Hasher, explicit: str | None) -> bool:
+    """Config files from the current directory upward, and the files they name; False
+    when one of those cannot be keyed (:func:`_uncacheable_file`)."""
     found: list[str] = []
     if explicit is not None:
         found.append(explicit)
@@ -252,7 +268,10 @@ def _configs(h: _Hasher, explicit: str | None) -> None:
             v = data.get(k) if isinstance(data, dict) else None
             for f in v if isinstance(v, list) else []:
                 if isinstance(f, str):
+                    if _uncacheable_file(os.path.join(base, f)):
+                        return False
                     h.file(os.path.join(base, f))
+    return True
 
 
 def key(argv: list[str], args: _Args) -> str | None:
@@ -278,8 +297,11 @@ def key(argv: list[str], args: _Args) -> str | None:
         else:
             h.file(p)
     for f in args.files:
+        if _uncacheable_file(f):
+            return None
         h.file(f)
-    _configs(h, args.config)
+    if not _configs(h, args.config):
+        return None
     _package_state(h)
     h.add("clingo", _clingo_version())
     return h.hexdigest()

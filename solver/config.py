@@ -4,7 +4,7 @@
 ```toml
 modules = ["clan-modules.toml"]        # extra catalogue files (relative to this file)
 rules = ["policies/backup.lp"]         # user policies
-policy-timeout = 5                     # seconds
+policy-timeout = 5                     # seconds, more than 0 and at most 3600
 strict = false                         # exit 1 when the read is incomplete (--strict)
 
 [severity]                             # per-code overrides: error, warning, info, off
@@ -25,7 +25,8 @@ import os
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
 
 from solver.diagnostics import Diagnostic
 from solver.errors import InputError
@@ -60,12 +61,23 @@ class Config(BaseModel):
 
     modules: list[str] = Field(default_factory=list)
     rules: list[str] = Field(default_factory=list)
-    policy_timeout: float = Field(default=5.0, alias="policy-timeout", gt=0)
+    policy_timeout: float = Field(default=5.0, alias="policy-timeout")
     strict: bool = False
     severity: dict[str, Literal["error", "warning", "info", "off"]] = Field(default_factory=dict)
     ignore: list[Ignore] = Field(default_factory=list)
     file: str | None = Field(default=None, exclude=True)
     text: str = Field(default="", exclude=True)
+
+    @field_validator("policy_timeout", mode="before")
+    @classmethod
+    def _timeout(cls, value: object) -> object:
+        """Seconds, more than 0 and at most 3600 (not inf, nan, a string or a bool)."""
+        from solver.policy_source import timeout_problem
+
+        problem = timeout_problem(value)
+        if problem is not None:
+            raise PydanticCustomError("policy_timeout", "{problem}", {"problem": problem})
+        return value
 
 
 def _discover(start: str) -> str | None:
@@ -151,10 +163,37 @@ def find(explicit: str | None = None, start: str = ".") -> Config:
         raise InputError(diags) from None
     base = os.path.dirname(os.path.abspath(path))
     cfg.modules = [os.path.join(base, m) for m in cfg.modules]
+    _confine_rules(cfg.rules, base, shown, text)
     cfg.rules = [os.path.join(base, r) for r in cfg.rules]
     cfg.file = shown
     cfg.text = text
     return cfg
+
+
+def _confine_rules(rules: list[str], base: str, shown: str, text: str) -> None:
+    """The policies a config names (`rules`, relative to `base`) lie inside its repository
+    (a pull request can change the config): one that resolves outside it, symlinks
+    followed, is a config-error, and is not read."""
+    from solver.read.fs import find_root
+
+    root = os.path.realpath(find_root(base))
+    diags = []
+    for n, rule in enumerate(rules):
+        real = os.path.realpath(os.path.join(base, rule))
+        if real != root and not real.startswith(root + os.sep):
+            diags.append(
+                Diagnostic(
+                    code="config-error",
+                    severity="error",
+                    message=f"rules[{n}]: {rule!r} is outside the "
+                    "repository of the config; not read",
+                    path=f"rules[{n}]",
+                    location=Location(file=shown, line=_line_of(text, "rules"), column=1),
+                    hint="keep policies inside the repository, or pass them with --rules",
+                )
+            )
+    if diags:
+        raise InputError(diags)
 
 
 def apply(cfg: Config, report: Report) -> Report:

@@ -224,14 +224,27 @@ def test_rejected_policies(tmp_path: Path, text: str, needle: str, line: int, co
     assert (d.location.line, d.location.column) == (line, column)
 
 
-def test_include_is_rejected(tmp_path: Path) -> None:
+def test_include_beside_the_policy(tmp_path: Path) -> None:
+    """An #include of a file beside the policy is read (the outside ones are refused:
+    tests/test_policy_safety.py); its rules are checked and located in their own file."""
     inv = _inventory(tmp_path, SIMPLE)
     _write(tmp_path, "helper.lp", "helper(M) :- machine(M).\n")
-    rules = _write(tmp_path, "main.lp", '% x\n  #include "helper.lp".\nq(M) :- helper(M).\n')
+    rules = _write(
+        tmp_path,
+        "main.lp",
+        '% x\n  #include "helper.lp".\n'
+        'violation("seen", info, "{0}", (machine(M),)) :- helper(M).\n',
+    )
+    report = check(inv, rules=[rules])
+    assert sorted(d.machine or "" for d in report.diagnostics if d.code == "seen") == [
+        "jon",
+        "sara",
+    ]
+    _write(tmp_path, "helper.lp", "\nmachine(M) :- helper(M).\n")
     (d,) = _policy_error(inv, [rules]).diagnostics
-    assert "#include" in d.message and "helper.lp" in d.message
-    assert d.location is not None and d.location.file.endswith("main.lp")
-    assert (d.location.line, d.location.column) == (2, 3)
+    assert "`machine/1`" in d.message
+    assert d.location is not None and d.location.file.endswith("helper.lp")
+    assert (d.location.line, d.location.column) == (2, 1)
 
 
 def test_builtin_signatures_cover_rules_and_facts() -> None:

@@ -17,6 +17,18 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE = 0, 1, 2
 
 
+def check_policy_timeout(
+    _ctx: click.Context, _param: click.Parameter, value: float | None
+) -> float | None:
+    """--policy-timeout: seconds, more than 0 and at most 3600 (a usage error otherwise)."""
+    from solver.policy_source import timeout_problem
+
+    problem = None if value is None else timeout_problem(value)
+    if problem is not None:
+        raise click.BadParameter(problem)
+    return value
+
+
 def input_options(f: F) -> F:
     """--modules, --rules, --config, --eval, --no-cache, --timings."""
     opts = [
@@ -54,7 +66,8 @@ def input_options(f: F) -> F:
             "--policy-timeout",
             type=float,
             default=None,
-            help="Seconds a run with user policies may take (default 5).",
+            callback=check_policy_timeout,
+            help="Seconds a run with user policies may take (default 5, at most 3600).",
         ),
     ]
     for opt in reversed(opts):

@@ -15,7 +15,12 @@ from typing import Any, Literal
 import click
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from solver.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE
+from solver.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    check_policy_timeout,
+)
 from solver.diagnostics import Diagnostic
 
 SUFFIX = ".test.toml"
@@ -210,6 +215,7 @@ def run_file(path: str, root: str, timeout: float) -> list[Outcome]:
     type=float,
     default=5.0,
     show_default=True,
+    callback=check_policy_timeout,
     help="Seconds each test's policy run may take.",
 )
 def command(target: str, policy_timeout: float) -> None:

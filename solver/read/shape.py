@@ -92,27 +92,7 @@ def load_inventory_nix(path: str) -> Loaded:
     It is read as the clan module ``{ inventory = import path; }`` would be: the same
     evaluation, merge and locations as a clan's own inventory; ``inventory.json`` and
     ``machines/`` beside it are not added (as for a JSON inventory given as PATH).
-    If the Nix reader provides ``load_inventory_file`` itself, that is used instead.
     """
-    from solver.read.nix import clan as clan_mod
+    from solver.read.nix.clan import load_inventory_file
 
-    own = getattr(clan_mod, "load_inventory_file", None)
-    if callable(own):
-        loaded: Loaded = own(path)
-        return loaded
-    from solver.read import Loaded, display_name
-    from solver.read.nix.eval import Reader
-    from solver.read.nix.merge import MISSING
-    from solver.read.nix.modules import _Clan
-
-    reader = Reader(display_name)
-    clan = _Clan(reader)
-    clan.add_inventory(None, reader.import_file(path), clan.mid())
-    merger = clan.merger
-    data = merger.merge((), clan.inventory_defs) if clan.inventory_defs else {}
-    return Loaded(
-        data={} if data is MISSING else data,
-        locator=merger.locator,
-        files=[s.display for s in reader.files.values()],
-        notes=merger.errors + merger.notes,
-    )
+    return load_inventory_file(path)

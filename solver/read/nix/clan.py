@@ -67,6 +67,33 @@ def load_clan(target: str) -> Loaded:
         ) from None
 
 
+def load_inventory_file(path: str) -> Loaded:
+    """Read a ``.nix`` file whose value is the inventory itself (``{ machines = …;
+    instances = …; }``), as the clan module ``{ inventory = import path; }`` would be
+    read: the same confined evaluation, merge and locations; ``inventory.json`` and
+    ``machines/`` beside it are not added (as for a JSON inventory given as PATH)."""
+    files = Files(find_root(path))
+    reader = ModuleReader(files)
+    clan = _Clan(reader)
+    try:
+        clan.add_inventory(None, reader.import_file(path), clan.mid())
+    except RecursionError:
+        raise InputError.single(
+            "too-deep", f"{display_name(path)} is nested too deeply to be read"
+        ) from None
+    merger = clan.merger
+    data = merger.merge((), clan.inventory_defs) if clan.inventory_defs else {}
+    return Loaded(
+        data={} if data is MISSING else data,
+        locator=merger.locator,
+        files=[s.display for s in reader.files.values()],
+        notes=merger.errors + merger.notes,
+        skipped=list(reader.skipped),
+        opaque_count=sum(1 for n in merger.notes if n.code == "opaque-value"),
+        reads=files.record(),
+    )
+
+
 def _machine_dirs(files: Files, mdir: str) -> list[str]:
     if not files.is_dir(mdir):
         return []
