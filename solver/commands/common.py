@@ -98,6 +98,12 @@ def guard(fn: Callable[[], int], fmt: str = "text", color: bool = False) -> None
     """Run `fn`; turn every failure into a message and the right exit code, never a traceback."""
     try:
         code = fn()
+    except KeyboardInterrupt:  # Ctrl-C: exit 130, and the result cache stores nothing
+        from solver import cache
+
+        cache.RUN.interrupted = True
+        click.echo("inventory-solver: interrupted", err=True)
+        sys.exit(130)
     except InputError as exc:
         fail_unusable(exc, fmt, color)
     except InternalError as exc:
@@ -109,7 +115,7 @@ def guard(fn: Callable[[], int], fmt: str = "text", color: bool = False) -> None
     except MemoryError:
         click.echo("inventory-solver: out of memory reading the input", err=True)
         sys.exit(EXIT_UNUSABLE)
-    except (SystemExit, KeyboardInterrupt):
+    except SystemExit:
         raise
     except BrokenPipeError:  # stdout's reader went away (`| head`): stop quietly
         _silence_stdout()
@@ -123,6 +129,9 @@ def guard(fn: Callable[[], int], fmt: str = "text", color: bool = False) -> None
             err=True,
         )
         sys.exit(EXIT_UNUSABLE)
+    from solver import cache
+
+    cache.mark_complete()  # the run ended normally: its result may be stored
     sys.exit(code)
 
 

@@ -70,8 +70,10 @@ def load(path: str | None = None) -> Loaded:
         return load_clan(target)
     if not os.path.exists(target):
         raise InputError.single("io-error", f"{target}: no such file or directory")
+    from solver.files import Files, find_root
     from solver.read.json_reader import read_json
 
     shown = display_name(target)
-    data, locator = read_json(target, shown)
-    return Loaded(data=data, locator=locator, files=[shown])
+    files = Files(find_root(target))
+    data, locator = read_json(target, shown, files)
+    return Loaded(data=data, locator=locator, files=[shown], reads=files.record())

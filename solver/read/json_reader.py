@@ -353,6 +353,10 @@ def _reject_surrogates(data: Any, locator: JsonLocator, file: str) -> None:
             stack.extend(("value", v, (*path, i)) for i, v in reversed(list(enumerate(value))))
 
 
-def read_json(file: str, display: str | None = None) -> tuple[Any, JsonLocator]:
-    """Read and parse one JSON file; `display` is the name used in locations."""
-    return parse_json(read_text(file), display or file)
+def read_json(
+    file: str, display: str | None = None, files: Files | None = None
+) -> tuple[Any, JsonLocator]:
+    """Read and parse one JSON file; `display` is the name used in locations, `files`
+    the confined reader that records what was read (by default one for the repository
+    that holds `file`)."""
+    return parse_json(read_text(file, files), display or file)
