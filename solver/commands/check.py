@@ -44,7 +44,7 @@ FORMATS = ["text", "concise", "json", "sarif", "github"]
     "--output",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Write the report to a file (atomically).",
+    help="Write the report to a file (atomically; never onto an input).",
 )
 @input_options
 def command(
@@ -71,10 +71,22 @@ def command(
         args = RunArgs(paths=paths, **kw)  # type: ignore[arg-type]
         report = execute(args)
         text = get_renderer(fmt)(report, sources=SourceText(), color=use_color)
-        write_output(text, output)
+        write_output(text, output, inputs=_inputs(paths, kw))
         if exit_zero:
             return EXIT_OK
         failing = report.summary.errors + (report.summary.warnings if fail_on == "warning" else 0)
         return EXIT_FINDINGS if failing else EXIT_OK
 
     guard(go, fmt, use_color)
+
+
+def _inputs(paths: tuple[str, ...], kw: dict[str, object]) -> list[str]:
+    """The files named on the command line: -o must not overwrite one of them."""
+    out = [p for p in paths if p != "-"]
+    for name in ("modules", "rules"):
+        value = kw.get(name)
+        if isinstance(value, tuple):
+            out.extend(str(v) for v in value)
+    if isinstance(kw.get("config_file"), str):
+        out.append(str(kw["config_file"]))
+    return out

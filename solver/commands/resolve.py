@@ -129,7 +129,7 @@ def command(paths: tuple[str, ...], fmt: str, by: str, output: str | None, **kw:
             text = dumps(to_data(report))
         else:
             text = to_text(report, by)
-        write_output(text, output)
+        write_output(text, output, inputs=[*paths, *kw.get("modules", ()), *kw.get("rules", ())])  # type: ignore[misc]
         return EXIT_OK
 
     guard(go, fmt)
