@@ -10,6 +10,7 @@ from solver.commands.common import (
     RunArgs,
     guard,
     input_options,
+    one_path,
     want_color,
     write_output,
 )
@@ -60,6 +61,7 @@ def command(
     default: the clan in the current directory) and report every finding."""
     import os
 
+    one_path(paths, "check")
     if fmt is None:
         fmt = "concise" if os.environ.get("PRE_COMMIT") else "text"
     use_color = want_color(color) and output is None

@@ -257,3 +257,12 @@ def _is_input(st: os.stat_result, inputs: Iterable[str]) -> bool:
         if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
             return True
     return False
+
+
+def one_path(paths: tuple[str, ...], name: str) -> None:
+    """Several paths are a usage error (exit 2), not a silent check of the first."""
+    if len(paths) > 1:
+        raise click.UsageError(
+            f"{name} takes one PATH (a JSON file, a .nix file, a clan directory or - for "
+            f"standard input), got {len(paths)}; run it once per inventory"
+        )

@@ -163,11 +163,29 @@ class SourceText:
     def _load(self, file: str) -> list[str] | None:
         if not self._read_files or not file:
             return None
+        import sys
+
+        streamed = getattr(sys.modules.get("solver.read"), "STREAMED", {})
+        if file in streamed:  # read once from a pipe: its text was kept
+            text: str = streamed[file]
+            return _split(text)
         path = file
         if self._base is not None and not os.path.isabs(path):
             path = os.path.join(self._base, path)
+        # a regular file only: a FIFO must not block the output, a device not flood it
+        import stat
+
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
         try:
-            with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+            fd = os.open(path, flags)
+        except (OSError, ValueError):
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > 256 * 1024 * 1024:
+                os.close(fd)
+                return None
+            with os.fdopen(fd, encoding="utf-8", errors="replace", newline="") as fh:
                 return _split(fh.read())
         except (OSError, ValueError):
             return None
