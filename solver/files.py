@@ -65,12 +65,21 @@ class Entry:
 
     (A plain class, not a dataclass: this module is imported on the cache-hit path.)"""
 
-    __slots__ = ("digest", "kind", "path")
+    __slots__ = ("_digest", "kind", "path")
 
-    def __init__(self, kind: str, path: str, digest: str) -> None:
+    def __init__(self, kind: str, path: str, digest: str | bytes) -> None:
         self.kind = kind
         self.path = path
-        self.digest = digest
+        # bytes: what was read, digested on first use (only the cache asks; a run without
+        # it never imports xxhash)
+        self._digest = digest
+
+    @property
+    def digest(self) -> str:
+        d = self._digest
+        if isinstance(d, bytes):
+            d = self._digest = _digest(d)
+        return d
 
     def _t(self) -> tuple[str, str, str]:
         return (self.kind, self.path, self.digest)
@@ -220,10 +229,7 @@ class Files:
     # -- the record ----------------------------------------------------------------------
     def record(self) -> list[Entry]:
         """Everything consumed so far (and every refusal and failure), sorted."""
-        return [
-            Entry(k, p, _digest(d) if isinstance(d, bytes) else d)
-            for (k, p), d in sorted(self._record.items())
-        ]
+        return [Entry(k, p, d) for (k, p), d in sorted(self._record.items())]
 
     def still_valid(self, entries: list[Entry]) -> bool:
         """Whether every recorded file, listing, probe and refusal would come out the

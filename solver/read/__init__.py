@@ -73,11 +73,13 @@ def _is_stream(path: str) -> bool:
         mode = os.stat(path).st_mode
     except OSError:
         return False
-    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+    # a pipe (`| check /dev/stdin`, `<(cat inv.json)`); devices (/dev/zero, a terminal)
+    # are refused by the file reader like any other special file
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
 
 
 def load_stream(path: str) -> Loaded:
-    """A single JSON inventory from a pipe or terminal named on the command line (``-``
+    """A single JSON inventory from a pipe named on the command line (``-``
     is standard input): read once, at most :data:`solver.files.MAX_BYTES`. Not cached
     (there is nothing to re-read)."""
     import sys
