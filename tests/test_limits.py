@@ -184,9 +184,9 @@ def test_input_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     from click.testing import CliRunner
 
     from solver.cli import cli
-    from solver.read import fs
+    from solver import files
 
-    monkeypatch.setattr(fs, "MAX_BYTES", 1024)
+    monkeypatch.setattr(files, "MAX_BYTES", 1024)
     p = write(tmp_path, {"machines": {f"m{i}": {} for i in range(200)}})
     out = CliRunner().invoke(cli, ["check", str(p), "--format", "json"])
     assert out.exit_code == 2
