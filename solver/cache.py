@@ -52,6 +52,7 @@ if TYPE_CHECKING:
 
 MAGIC = b"inventory-solver-cache-4"
 MAX_ENTRY = 512 * 1024 * 1024  # bytes; a larger entry file is ignored
+MAX_INPUT = 256 * 1024 * 1024  # a larger catalogue, policy or config: the run is not cached
 ENV_DIR = "INVENTORY_SOLVER_CACHE_DIR"
 ENV_KEYS = ("NO_COLOR", "PRE_COMMIT", "INVENTORY_SOLVER_DEBUG")
 CACHED_COMMANDS = ("check", "resolve")
@@ -158,15 +159,17 @@ class _Hasher:
             self.h.update(len(b).to_bytes(8, "little"))  # type: ignore[attr-defined]
             self.h.update(b)  # type: ignore[attr-defined]
 
-    def file(self, path: str) -> None:
-        """The file's bytes (or that it is missing, which also changes the output)."""
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError:
+    def file(self, path: str) -> bytes | None:
+        """The file's bytes (or that it is missing, which also changes the output).
+
+        A file that is not regular (``--rules <(cat p.lp)``: a pipe, readable once) is
+        not read here at all, and the run is not cached (:class:`_NotCacheable`)."""
+        data = _read_regular(path, MAX_INPUT)
+        if data is None:
             self.add("missing", path)
-            return
-        self.add("file", path, data)
+        else:
+            self.add("file", path, data)
+        return data
 
     def hexdigest(self) -> str:
         return str(self.h.hexdigest())  # type: ignore[attr-defined]
@@ -229,11 +232,8 @@ def _configs(h: _Hasher, explicit: str | None) -> None:
                 break
             cur = parent
     for p in found:
-        h.file(p)
-        try:
-            with open(p, "rb") as fh:
-                raw = fh.read()
-        except OSError:
+        raw = h.file(p)
+        if raw is None:
             continue
         if b"modules" not in raw and b"rules" not in raw:
             continue
@@ -268,10 +268,13 @@ def key(argv: list[str], args: _Args) -> str | None:
     h.add("enc", str(getattr(out, "encoding", "")), str(getattr(out, "errors", "")))
     for p in args.paths or ["."]:
         h.add("root", find_root(p))
-    for f in args.files:
-        h.file(f)
-    _configs(h, args.config)
-    _package_state(h)
+    try:
+        for f in args.files:
+            h.file(f)
+        _configs(h, args.config)
+        _package_state(h)
+    except _NotCacheable:
+        return None
     h.add("clingo", _clingo_version())
     return h.hexdigest()
 
@@ -309,17 +312,32 @@ def _entry_path(k: str) -> str | None:
 
 def _read_entry(path: str) -> bytes | None:
     """The bytes of a regular entry file (no FIFO, device or symlink; size-capped)."""
+    try:
+        return _read_regular(path, MAX_ENTRY, follow=False)
+    except _NotCacheable:
+        return None
+
+
+class _NotCacheable(Exception):
+    """An input of the key that must not be read twice or at all (a pipe, a device)."""
+
+
+def _read_regular(path: str, cap: int, follow: bool = True) -> bytes | None:
+    """The bytes of the regular file `path`; None when it is missing or unreadable;
+    :class:`_NotCacheable` when it is not a regular file or larger than `cap`."""
     import stat
 
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         fd = os.open(path, flags)
     except OSError:
         return None
     try:
         st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > MAX_ENTRY:
-            return None
+        if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
+            raise _NotCacheable(path)
         chunks = []
         left = st.st_size + 1
         while left > 0:
@@ -333,7 +351,9 @@ def _read_entry(path: str) -> bytes | None:
     finally:
         os.close(fd)
     data = b"".join(chunks)
-    return data if len(data) <= MAX_ENTRY else None
+    if len(data) > cap:
+        raise _NotCacheable(path)
+    return data
 
 
 def _encode_reads(reads: list[tuple[str, list[Entry]]]) -> bytes:

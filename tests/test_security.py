@@ -416,3 +416,20 @@ def test_huge_override_priority_does_not_wrap(tmp_path: Path) -> None:
     assert "priority-range" in codes
     (d,) = [d for d in json.loads(res.stdout)["diagnostics"] if d["code"] == "priority-range"]
     assert d["location"]["file"] == "inv.json" and "4294967396" in d["message"]
+
+
+def test_the_cache_key_never_reads_a_pipe(tmp_path: Path) -> None:
+    """The key read every --rules/--modules file before the run: a pipe
+    (`--rules <(cat p.lp)`) was consumed by it (or, with no writer yet, hung it). A
+    special file now makes the run uncached, unread by the cache."""
+    (tmp_path / "inv.json").write_text(json.dumps(_inventory()))
+    os.mkfifo(tmp_path / "p.lp")
+    code = (
+        "from solver import cache; import sys\n"
+        "argv = ['check', 'inv.json', '--rules', 'p.lp']\n"
+        "sys.stdout.write(repr(cache.key(argv, cache.parse(argv))))\n"
+    )
+    res = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=_env(None), capture_output=True, timeout=20
+    )
+    assert res.stdout == b"None", res.stderr
