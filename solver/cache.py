@@ -291,6 +291,13 @@ class _Run:
 RUN = _Run()
 
 
+def reset() -> None:
+    """A fresh run state (each :func:`solver.cli.main` call: tests run several in one
+    process)."""
+    global RUN
+    RUN = _Run()
+
+
 def note_reads(root: str, reads: list[Entry]) -> None:
     """The record of one input's reader (an empty record: the run cannot be cached)."""
     if reads:

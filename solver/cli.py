@@ -118,11 +118,12 @@ def main(argv: list[str] | None = None) -> Any:
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")
     args = list(sys.argv[1:] if argv is None else argv)
+    from solver import cache
+
+    cache.reset()
     key: str | None = None
     tees: tuple[Any, Any] | None = None
     if not os.environ.get("INVENTORY_SOLVER_NO_CACHE"):
-        from solver import cache
-
         parsed = cache.parse(args)
         if parsed is not None:  # check/resolve without --no-cache, --output, --eval, ...
             try:
@@ -150,8 +151,6 @@ def main(argv: list[str] | None = None) -> Any:
         _say_interrupted()
         sys.exit(130)
     except SystemExit as exc:
-        from solver import cache
-
         if cache.RUN.interrupted or _by_interrupt(exc):
             # click turns Ctrl-C into "Aborted!" and exit 1: say what happened, exit 130,
             # and store nothing (the run did not complete)

@@ -210,9 +210,6 @@ def _inprocess(args: list[str], cache: Path | None) -> tuple[int, str, str]:
     import io
     import signal
 
-    from solver import cache as cache_mod
-
-    cache_mod.RUN = cache_mod._Run()
     saved = (sys.stdout, sys.stderr, signal.getsignal(signal.SIGINT), dict(os.environ))
     out, err = io.StringIO(), io.StringIO()
     sys.stdout, sys.stderr = out, err
