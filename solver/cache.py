@@ -8,13 +8,12 @@ has to tell inputs apart, not resist an attacker who can already edit them; 128 
 an accidental collision negligible. Without ``xxhash``, CPython's built-in BLAKE2b is
 used (different keys: entries of the other kind are ignored).
 
-The key is a digest of everything that can change the output:
+Correctness is structural: the key says *how* the tool was asked, and the entry says
+*what it read*. The key is a digest of
 
-* the command line (after the program name) and the current directory (file names in
-  the output are relative to it);
-* the input: the bytes of the JSON or ``.nix`` file, or for a clan directory every
-  ``.nix``/``.json``/``.toml`` file under it (``.git`` and hidden directories skipped) and
-  the names under ``machines/``;
+* the command line (after the program name), the current directory (file names in the
+  output are relative to it) and the repository root of every input path (it decides
+  what may be read);
 * the rule files, the built-in catalogue, every ``--modules``/``--rules`` file, every
   ``inventory-solver.toml``/``pyproject.toml`` from the current directory upward (and the
   files a config names under ``modules``/``rules``);
@@ -23,11 +22,21 @@ The key is a digest of everything that can change the output:
 * the environment that changes the output: ``NO_COLOR``, ``PRE_COMMIT``,
   ``INVENTORY_SOLVER_DEBUG``, whether stdout is a terminal, the stdout encoding.
 
-An entry is ``MAGIC key payload-digest exit len(stdout) len(stderr)\\n`` followed by the
-UTF-8 stdout and stderr. It is used only when its key and the digest of its payload
-match; anything else (a truncated, corrupt or foreign file) is ignored. Entries are
-written atomically (temporary file, then rename). A missing or read-only cache directory
-never fails a run: the cache is simply not used.
+The entry holds the reader's record of the run (:mod:`solver.files`): every file it read,
+every folder it listed, every path it probed or refused, with content digests or the
+failure. A lookup re-checks that record (reading only those paths, confined and
+size-limited) and answers only when every one of them still comes out the same: the
+input is never hashed before it is read, and a file the reader follows is never missed.
+A run stores an entry only when it completed normally (exit 0 or 1, not interrupted) and
+its reader kept a record (the Nix reader, reading from a pipe or ``--eval`` otherwise:
+no entry).
+
+An entry is ``MAGIC key payload-digest exit len(reads) len(stdout) len(stderr)\n``
+followed by the record, the UTF-8 stdout and stderr. It is used only when its key and
+the digest of its payload match; anything else (a truncated, corrupt or foreign file, a
+FIFO, a device, a symlink) is ignored. Entries are written atomically (temporary file,
+then rename). A missing or read-only cache directory never fails a run: the cache is
+simply not used. Progress lines on a terminal are not recorded.
 """
 
 from __future__ import annotations
@@ -39,10 +48,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-MAGIC = b"inventory-solver-cache-3"
+    from solver.files import Entry
+
+MAGIC = b"inventory-solver-cache-4"
+MAX_ENTRY = 512 * 1024 * 1024  # bytes; a larger entry file is ignored
+MAX_INPUT = 256 * 1024 * 1024  # a larger catalogue, policy or config: the run is not cached
 ENV_DIR = "INVENTORY_SOLVER_CACHE_DIR"
 ENV_KEYS = ("NO_COLOR", "PRE_COMMIT", "INVENTORY_SOLVER_DEBUG")
-MAX_TREE_FILES = 5000  # a clan directory with more files than this is not cached
 CACHED_COMMANDS = ("check", "resolve")
 
 # Options of `check`/`resolve` and whether they take a value. An option not listed here
@@ -79,7 +91,11 @@ def cache_dir() -> str:
     if env:
         return env
     if sys.platform.startswith("linux"):  # platformdirs' rule, without importing it
-        base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.expanduser("~/.cache")
+        base = os.environ.get("XDG_CACHE_HOME", "").strip()
+        if not os.path.isabs(base):  # the XDG spec: a relative path is invalid, ignore it
+            base = os.path.expanduser("~/.cache")
+        if not os.path.isabs(base):  # no home: no cache rather than one in the repository
+            return ""
         return os.path.join(base, "inventory-solver")
     from platformdirs import user_cache_dir
 
@@ -143,33 +159,20 @@ class _Hasher:
             self.h.update(len(b).to_bytes(8, "little"))  # type: ignore[attr-defined]
             self.h.update(b)  # type: ignore[attr-defined]
 
-    def file(self, path: str) -> None:
-        """The file's bytes (or that it is missing, which also changes the output)."""
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read()
-        except OSError:
+    def file(self, path: str) -> bytes | None:
+        """The file's bytes (or that it is missing, which also changes the output).
+
+        A file that is not regular (``--rules <(cat p.lp)``: a pipe, readable once) is
+        not read here at all, and the run is not cached (:class:`_NotCacheable`)."""
+        data = _read_regular(path, MAX_INPUT)
+        if data is None:
             self.add("missing", path)
-            return
-        self.add("file", path, data)
+        else:
+            self.add("file", path, data)
+        return data
 
     def hexdigest(self) -> str:
         return str(self.h.hexdigest())  # type: ignore[attr-defined]
-
-
-def _tree(h: _Hasher, root: str) -> bool:
-    """Every file of a clan directory the reader may read; False if too many to hash."""
-    count = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d != "result")
-        h.add("dir", os.path.relpath(dirpath, root), "\0".join(sorted(dirnames)))
-        for f in sorted(filenames):
-            if f.endswith((".nix", ".json", ".toml")):
-                count += 1
-                if count > MAX_TREE_FILES:
-                    return False
-                h.file(os.path.join(dirpath, f))
-    return True
 
 
 def _package_state(h: _Hasher) -> None:
@@ -245,11 +248,8 @@ def _configs(h: _Hasher, explicit: str | None) -> bool:
                 break
             cur = parent
     for p in found:
-        h.file(p)
-        try:
-            with open(p, "rb") as fh:
-                raw = fh.read()
-        except OSError:
+        raw = h.file(p)
+        if raw is None:
             continue
         if b"modules" not in raw and b"rules" not in raw:
             continue
@@ -276,6 +276,8 @@ def _configs(h: _Hasher, explicit: str | None) -> bool:
 
 def key(argv: list[str], args: _Args) -> str | None:
     """The cache key of this run, or None when it should not be cached."""
+    from solver.files import find_root
+
     h = _Hasher()
     h.add(MAGIC, "\0".join(argv), os.getcwd())
     for k in ENV_KEYS:
@@ -286,66 +288,178 @@ def key(argv: list[str], args: _Args) -> str | None:
     from solver.root import default_target  # no PATH: the clan found upward
 
     for p in args.paths or [default_target()]:
-        if os.path.isdir(p):
-            if not _tree(h, p):
+        h.add("root", find_root(p))
+    try:
+        for f in args.files:
+            if _uncacheable_file(f):
                 return None
-        elif p.endswith(".nix"):
-            # a .nix file: its directory is the clan (imports, inventory.json, machines/)
-            if not _tree(h, os.path.dirname(p) or "."):
-                return None
-            h.file(p)
-        else:
-            h.file(p)
-    for f in args.files:
-        if _uncacheable_file(f):
+            h.file(f)
+        if not _configs(h, args.config):
             return None
-        h.file(f)
-    if not _configs(h, args.config):
+        _package_state(h)
+    except _NotCacheable:
         return None
-    _package_state(h)
     h.add("clingo", _clingo_version())
     return h.hexdigest()
 
 
-def _entry_path(k: str) -> str:
-    return os.path.join(cache_dir(), k[:2], k)
+# -- what the run read (filled by solver.runner, checked by solver.cli) ------------------
+class _Run:
+    def __init__(self) -> None:
+        self.reads: list[tuple[str, list[Entry]]] = []
+        self.unrecorded = False  # a reader that keeps no record: this run is not stored
+        self.complete = False  # the command finished normally (solver.commands.common.guard)
+        self.interrupted = False
+
+
+RUN = _Run()
+
+
+def reset() -> None:
+    """A fresh run state (each :func:`solver.cli.main` call: tests run several in one
+    process)."""
+    global RUN
+    RUN = _Run()
+
+
+def note_reads(root: str, reads: list[Entry]) -> None:
+    """The record of one input's reader (an empty record: the run cannot be cached)."""
+    if reads:
+        RUN.reads.append((root, list(reads)))
+    else:
+        RUN.unrecorded = True
+
+
+def mark_complete() -> None:
+    RUN.complete = True
+
+
+def _entry_path(k: str) -> str | None:
+    base = cache_dir()
+    if not base:
+        return None
+    return os.path.join(base, k[:2], k)
+
+
+def _read_entry(path: str) -> bytes | None:
+    """The bytes of a regular entry file (no FIFO, device or symlink; size-capped)."""
+    try:
+        return _read_regular(path, MAX_ENTRY, follow=False)
+    except _NotCacheable:
+        return None
+
+
+class _NotCacheable(Exception):
+    """An input of the key that must not be read twice or at all (a pipe, a device)."""
+
+
+def _read_regular(path: str, cap: int, follow: bool = True) -> bytes | None:
+    """The bytes of the regular file `path`; None when it is missing or unreadable;
+    :class:`_NotCacheable` when it is not a regular file or larger than `cap`."""
+    import stat
+
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
+            raise _NotCacheable(path)
+        chunks = []
+        left = st.st_size + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 24))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > cap:
+        raise _NotCacheable(path)
+    return data
+
+
+def _encode_reads(reads: list[tuple[str, list[Entry]]]) -> bytes:
+    parts: list[str] = []
+    for root, entries in reads:
+        for e in entries:
+            parts.extend((root, e.kind, e.path, e.digest))
+    return "\0".join(parts).encode("utf-8", "surrogateescape")
+
+
+def _decode_reads(blob: bytes) -> dict[str, list[Entry]] | None:
+    from solver.files import Entry
+
+    fields = blob.decode("utf-8", "surrogateescape").split("\0") if blob else []
+    if len(fields) % 4:
+        return None
+    out: dict[str, list[Entry]] = {}
+    for i in range(0, len(fields), 4):
+        root, kind, path, digest = fields[i : i + 4]
+        out.setdefault(root, []).append(Entry(kind, path, digest))
+    return out
 
 
 def lookup(k: str) -> tuple[int, bytes, bytes] | None:
-    """The stored (exit code, stdout, stderr) for key `k`, if a sound entry exists."""
-    try:
-        with open(_entry_path(k), "rb") as fh:
-            raw = fh.read()
-    except OSError:
+    """The stored (exit code, stdout, stderr) for key `k`, if a sound entry exists and
+    everything its run read still reads the same."""
+    path = _entry_path(k)
+    raw = _read_entry(path) if path is not None else None
+    if raw is None:
         return None
     head, nl, payload = raw.partition(b"\n")
     if not nl:
         return None
     parts = head.split(b" ")
-    if len(parts) != 6 or parts[0] != MAGIC or parts[1] != k.encode():
+    if len(parts) != 7 or parts[0] != MAGIC or parts[1] != k.encode():
         return None
     try:
-        code, n_out, n_err = int(parts[3]), int(parts[4]), int(parts[5])
+        code, n_reads, n_out, n_err = (int(x) for x in parts[3:7])
     except ValueError:
         return None
-    if code not in (0, 1) or n_out < 0 or n_err < 0 or n_out + n_err != len(payload):
+    if code not in (0, 1) or min(n_reads, n_out, n_err) < 0:
+        return None
+    if n_reads + n_out + n_err != len(payload) or n_reads == 0:
         return None
     digest = _digest()(payload).hexdigest()  # type: ignore[attr-defined]
     if digest.encode() != parts[2]:
         return None
-    return code, payload[:n_out], payload[n_out:]
+    reads = _decode_reads(payload[:n_reads])
+    if not reads:
+        return None
+    from solver.files import Files
+
+    for root, entries in reads.items():
+        if not Files(root).still_valid(entries):
+            return None
+    return code, payload[n_reads : n_reads + n_out], payload[n_reads + n_out :]
 
 
 def store(k: str, code: int, out: str, err: str) -> None:
-    """Write an entry atomically; any OS problem just means no entry."""
-    if code not in (0, 1):
+    """Write an entry atomically if the run completed normally and its readers kept a
+    record; any OS problem just means no entry."""
+    if code not in (0, 1) or not RUN.complete or RUN.interrupted:
+        return
+    if RUN.unrecorded or not RUN.reads:
+        return
+    path = _entry_path(k)
+    if path is None:
         return
     try:
+        b_reads = _encode_reads(RUN.reads)
         b_out = out.encode("utf-8", "surrogateescape")
         b_err = err.encode("utf-8", "surrogateescape")
     except UnicodeError:  # pragma: no cover - defensive
         return
-    payload = b_out + b_err
+    payload = b_reads + b_out + b_err
     digest = _digest()(payload).hexdigest()  # type: ignore[attr-defined]
     head = b" ".join(
         [
@@ -353,15 +467,18 @@ def store(k: str, code: int, out: str, err: str) -> None:
             k.encode(),
             digest.encode(),
             str(code).encode(),
+            b"%d" % len(b_reads),
             b"%d" % len(b_out),
             b"%d" % len(b_err),
         ]
     )
-    path = _entry_path(k)
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(tmp, "wb") as fh:
+        fd = os.open(
+            tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600
+        )
+        with os.fdopen(fd, "wb") as fh:
             fh.write(head + b"\n" + payload)
         os.replace(tmp, path)
     except OSError:
@@ -382,11 +499,16 @@ def replay(entry: tuple[int, bytes, bytes]) -> int:
 
 
 class Tee:
-    """A text stream that records what is written to it (for storing the result)."""
+    """A text stream that records what is written to it (for storing the result).
+    ``unrecorded`` is the stream itself, for what must not be replayed (progress)."""
 
     def __init__(self, stream: object) -> None:
         self._stream = stream
         self.parts: list[str] = []
+
+    @property
+    def unrecorded(self) -> object:
+        return self._stream
 
     def write(self, s: str) -> int:
         n: int = self._stream.write(s)  # type: ignore[attr-defined]

@@ -86,6 +86,9 @@ def entry() -> None:
     try:
         main()
         status: int = 0
+    except KeyboardInterrupt:  # Ctrl-C before the command started (or while replaying)
+        _say_interrupted()
+        status = 130
     except SystemExit as exc:
         code = exc.code
         if code is None or isinstance(code, int):
@@ -115,11 +118,12 @@ def main(argv: list[str] | None = None) -> Any:
     if sys.stderr is None:
         sys.stderr = open(os.devnull, "w")
     args = list(sys.argv[1:] if argv is None else argv)
+    from solver import cache
+
+    cache.reset()
     key: str | None = None
     tees: tuple[Any, Any] | None = None
     if not os.environ.get("INVENTORY_SOLVER_NO_CACHE"):
-        from solver import cache
-
         parsed = cache.parse(args)
         if parsed is not None:  # check/resolve without --no-cache, --output, --eval, ...
             try:
@@ -127,31 +131,84 @@ def main(argv: list[str] | None = None) -> Any:
             except (OSError, ValueError, RecursionError):
                 key = None
             if key is not None:
-                hit = cache.lookup(key)
+                try:
+                    hit = cache.lookup(key)
+                except (OSError, ValueError, RecursionError):
+                    hit = None
                 if hit is not None:
                     raise SystemExit(cache.replay(hit))
                 tees = (cache.Tee(sys.stdout), cache.Tee(sys.stderr))
                 sys.stdout, sys.stderr = tees
+    _catch_interrupt()
     # The command line needs no pydantic plugins; looking for them (entry points through
     # importlib.metadata) costs ~15 ms of every pre-commit run. Users can still opt in.
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
-    import click
-
     try:
         return get_cli().main(args=args, prog_name="inventory-solver")
-    except KeyboardInterrupt:  # pragma: no cover - interactive
-        click.echo("interrupted", err=True)
+    except KeyboardInterrupt:
+        _restore(tees)
+        tees = None
+        _say_interrupted()
         sys.exit(130)
     except SystemExit as exc:
+        if cache.RUN.interrupted or _by_interrupt(exc):
+            # click turns Ctrl-C into "Aborted!" and exit 1: say what happened, exit 130,
+            # and store nothing (the run did not complete)
+            cache.RUN.interrupted = True
+            _restore(tees)
+            tees = None
+            raise SystemExit(130) from None
         if tees is not None and key is not None:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
             out, err = tees[0].text(), tees[1].text()
-            sys.stdout, sys.stderr = tees[0]._stream, tees[1]._stream
+            _restore(tees)
             tees = None
-            from solver import cache
-
             cache.store(key, code, out, err)
         raise
     finally:
-        if tees is not None:
-            sys.stdout, sys.stderr = tees[0]._stream, tees[1]._stream
+        _restore(tees)
+
+
+def _restore(tees: tuple[Any, Any] | None) -> None:
+    if tees is not None:
+        sys.stdout, sys.stderr = tees[0]._stream, tees[1]._stream
+
+
+def _by_interrupt(exc: BaseException) -> bool:
+    """Whether `exc` was raised while handling a KeyboardInterrupt (click's Abort)."""
+    seen = 0
+    cur: BaseException | None = exc
+    while cur is not None and seen < 20:
+        if isinstance(cur, KeyboardInterrupt):
+            return True
+        cur = cur.__cause__ or cur.__context__
+        seen += 1
+    return False
+
+
+def _say_interrupted() -> None:
+    try:
+        sys.stderr.write("inventory-solver: interrupted\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # pragma: no cover - stderr gone
+        pass
+
+
+def _catch_interrupt() -> None:
+    """Ctrl-C (SIGINT) marks the run interrupted before it raises KeyboardInterrupt, so
+    that no handler in between can make it look like a normal end: nothing is cached."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return  # ignored (a background job) or handled by an embedding program
+
+    def handler(signum: int, frame: object) -> None:
+        from solver import cache
+
+        cache.RUN.interrupted = True
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGINT, handler)
+    except ValueError:  # pragma: no cover - not the main thread (a library caller)
+        pass

@@ -68,6 +68,16 @@ _ALL: list[CodeInfo] = [
         input=True,
     ),
     CodeInfo(
+        "number-range",
+        "error",
+        "number out of range",
+        "A number Nix cannot represent: an integer outside the 64-bit range "
+        "(-9223372036854775808 to 9223372036854775807) or a float that overflows (1e400). "
+        "Nix rejects both when it reads the file.",
+        hint="use a smaller number, or a string",
+        input=True,
+    ),
+    CodeInfo(
         "input-too-large",
         "error",
         "input too large",
@@ -317,6 +327,15 @@ _ALL: list[CodeInfo] = [
         "cannot be merged.",
         "use the same kind of value everywhere",
         clan="evaluation error",
+    ),
+    CodeInfo(
+        "priority-range",
+        "error",
+        "override priority out of range",
+        'An override priority (`{"_type": "override", "priority": P, ...}`, lib.mkOverride) '
+        "outside -2147483648 to 2147483647: inventory-solver cannot compare it, so the "
+        "definition is left out of the merge instead of deciding a conflict wrongly.",
+        hint="use a priority such as 50 (lib.mkForce), 100 or 1000 (lib.mkDefault)",
     ),
     CodeInfo(
         "unknown-setting",

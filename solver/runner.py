@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 from solver.api import Options, Timings, collector_paused, make_report, run
 
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from solver.commands.common import RunArgs
     from solver.report import Report
 
@@ -46,11 +48,15 @@ def execute(args: RunArgs) -> Report:
             from solver.read import load
 
             loaded = load(path)
+    from solver import cache
+    from solver.files import find_root
+
+    cache.note_reads(find_root(path or "."), loaded.reads)
     report = run(loaded, opts)
     with timings.phase("config"):
         report = config_mod.apply(cfg, report)
     if timings.shown:  # clear the progress line
-        print("\r\x1b[K", end="", file=sys.stderr, flush=True)
+        print("\r\x1b[K", end="", file=_terminal(), flush=True)
     if args.timings:
         total = sum(timings.phases.values())
         parts = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in timings.phases.items())
@@ -60,7 +66,13 @@ def execute(args: RunArgs) -> Report:
 
 def _progress(phase: str) -> None:
     """On a terminal only: which phase a long run (a very large fleet) is in."""
-    print(f"\r\x1b[Kinventory-solver: {phase} …", end="", file=sys.stderr, flush=True)
+    print(f"\r\x1b[Kinventory-solver: {phase} …", end="", file=_terminal(), flush=True)
+
+
+def _terminal() -> TextIO:
+    """stderr, but not the result cache's recording of it: progress is not replayed."""
+    stream: TextIO = getattr(sys.stderr, "unrecorded", sys.stderr)
+    return stream
 
 
 def rebuild(report: Report) -> Report:

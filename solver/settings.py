@@ -55,6 +55,7 @@ from solver.model import Inventory, Settings
 from solver.report import Assignment, MachineResolution, Resolution
 from solver.solve import Term
 
+PRIO_MIN, PRIO_MAX = -(2**31), 2**31 - 1  # clingo's integers
 DEFAULT_PRIO = 100
 SHOW_MACHINES = 5
 
@@ -295,6 +296,8 @@ class Plan:
         while _is_override(raw):
             if own is None:
                 own = int(raw["priority"])
+                if not self._priority_ok(own, path, ctx):
+                    return None
             raw = raw["content"]
             path = (*path, "content")
         p = prio if prio is not None else own if own is not None else DEFAULT_PRIO
@@ -379,6 +382,28 @@ class Plan:
             )
         )
 
+    def _priority_ok(self, prio: int, path: Path, ctx: dict[str, str]) -> bool:
+        """Priorities are compared as clingo integers (32 bits); a larger one would wrap
+        around and change which definition wins. Reported, and the definition left out."""
+        if PRIO_MIN <= prio <= PRIO_MAX:
+            return True
+        p = (*path, "priority")
+        self.diagnostics.append(
+            Diagnostic(
+                code="priority-range",
+                severity="error",
+                message=f"override priority {prio} is outside the range inventory-solver "
+                f"compares ({PRIO_MIN} to {PRIO_MAX})",
+                path=format_path(p),
+                location=self.locator.locate(p, "value"),
+                hint="use a priority such as 50 (lib.mkForce), 100 or 1000 (lib.mkDefault); "
+                "the definition is ignored for the rest of the check",
+                args={"priority": str(prio)},
+                **ctx,
+            )
+        )
+        return False
+
     def add_source(
         self,
         instance: int,
@@ -405,7 +430,10 @@ class Plan:
         body: Any = raw
         bpath = path
         while _is_override(body):
-            prio = prio if prio is not None else int(body["priority"])
+            if prio is None:
+                prio = int(body["priority"])
+                if not self._priority_ok(prio, bpath, ctx):
+                    return None
             body = body["content"]
             bpath = (*bpath, "content")
         if not isinstance(body, dict):

@@ -184,10 +184,10 @@ def test_input_too_large(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     """Past the size limit: a clear input-too-large (limit lowered for the test)."""
     from click.testing import CliRunner
 
+    from solver import files
     from solver.cli import cli
-    from solver.read import fs
 
-    monkeypatch.setattr(fs, "MAX_BYTES", 1024)
+    monkeypatch.setattr(files, "MAX_BYTES", 1024)
     p = write(tmp_path, {"machines": {f"m{i}": {} for i in range(200)}})
     out = CliRunner().invoke(cli, ["check", str(p), "--format", "json"])
     assert out.exit_code == 2

@@ -10,6 +10,7 @@ from solver.commands.common import (
     RunArgs,
     guard,
     input_options,
+    one_path,
     want_color,
     write_output,
 )
@@ -44,7 +45,7 @@ FORMATS = ["text", "concise", "json", "sarif", "github"]
     "--output",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Write the report to a file (atomically).",
+    help="Write the report to a file (atomically; never onto an input).",
 )
 @click.option(
     "--strict",
@@ -75,6 +76,7 @@ def command(
     default: the clan in the current directory) and report every finding."""
     import os
 
+    one_path(paths, "check")
     if fmt is None:
         fmt = "concise" if os.environ.get("PRE_COMMIT") else "text"
     use_color = want_color(color) and output is None
@@ -90,7 +92,7 @@ def command(
             from solver.coverage import verbose_text
 
             click.echo(verbose_text(report.coverage), nl=False, err=True)
-        write_output(text, output)
+        write_output(text, output, inputs=_inputs(paths, kw))
         gaps = report.coverage.gaps() if args.strict else []
         if gaps:
             click.echo(
@@ -105,3 +107,15 @@ def command(
         return EXIT_FINDINGS if failing or gaps else EXIT_OK
 
     guard(go, fmt, use_color)
+
+
+def _inputs(paths: tuple[str, ...], kw: dict[str, object]) -> list[str]:
+    """The files named on the command line: -o must not overwrite one of them."""
+    out = [p for p in paths if p != "-"]
+    for name in ("modules", "rules"):
+        value = kw.get(name)
+        if isinstance(value, tuple):
+            out.extend(str(v) for v in value)
+    if isinstance(kw.get("config_file"), str):
+        out.append(str(kw["config_file"]))
+    return out

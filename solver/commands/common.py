@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -112,6 +112,12 @@ def guard(fn: Callable[[], int], fmt: str = "text", color: bool = False) -> None
     """Run `fn`; turn every failure into a message and the right exit code, never a traceback."""
     try:
         code = fn()
+    except KeyboardInterrupt:  # Ctrl-C: exit 130, and the result cache stores nothing
+        from solver import cache
+
+        cache.RUN.interrupted = True
+        click.echo("inventory-solver: interrupted", err=True)
+        sys.exit(130)
     except InputError as exc:
         fail_unusable(exc, fmt, color)
     except InternalError as exc:
@@ -123,7 +129,7 @@ def guard(fn: Callable[[], int], fmt: str = "text", color: bool = False) -> None
     except MemoryError:
         click.echo("inventory-solver: out of memory reading the input", err=True)
         sys.exit(EXIT_UNUSABLE)
-    except (SystemExit, KeyboardInterrupt):
+    except SystemExit:
         raise
     except BrokenPipeError:  # stdout's reader went away (`| head`): stop quietly
         _silence_stdout()
@@ -137,6 +143,9 @@ def guard(fn: Callable[[], int], fmt: str = "text", color: bool = False) -> None
             err=True,
         )
         sys.exit(EXIT_UNUSABLE)
+    from solver import cache
+
+    cache.mark_complete()  # the run ended normally: its result may be stored
     sys.exit(code)
 
 
@@ -157,8 +166,18 @@ def want_color(choice: str) -> bool:
     return sys.stdout.isatty()
 
 
-def write_output(text: str, output: str | None) -> None:
-    """To stdout, or atomically to `output` (temporary file in the same folder, then rename)."""
+def write_output(text: str, output: str | None, inputs: Iterable[str] = ()) -> None:
+    """To stdout, or to the file `output`.
+
+    A regular file (new, or reached through symlinks) is replaced atomically: a temporary
+    file beside the target, then a rename over the target, never over the link. A new file
+    gets the mode the umask gives; an existing one keeps its mode. A device or FIFO
+    (``/dev/stdout``, ``/dev/null``, a pipe) is written to directly, never replaced. An
+    output that is one of the `inputs` (or a file the reader read) is refused (exit 2):
+    ``check inv.json -o inv.json`` must not overwrite the inventory with the report."""
+    from solver.render import no_surrogates
+
+    text = no_surrogates(text)  # names that are not UTF-8: every writer is total
     if output is None or output == "-":
         try:
             click.echo(text, nl=False, color=True)  # colour was decided by --color / NO_COLOR
@@ -171,24 +190,93 @@ def write_output(text: str, output: str | None) -> None:
             )
             sys.exit(EXIT_UNUSABLE)
         return
+    import stat
+
+    from solver.render import printable
+
+    shown = printable(output, newlines=False)
+
+    def unusable(why: str) -> InputError:
+        return InputError.single("io-error", f"cannot write {shown}: {why}", path="")
+
+    target = os.path.realpath(output)  # through symlinks: the link stays, its target changes
+    try:
+        st: os.stat_result | None = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise unusable(str(exc.strerror or exc)) from None
+    if st is not None and _is_input(st, inputs):
+        raise InputError.single(
+            "io-error",
+            f"refusing to write the report to {shown}: it is an input of this run",
+            path="",
+            hint="choose another file for -o/--output",
+        )
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise unusable("it is a directory")
+    data = text.encode("utf-8")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        # a device or FIFO: write to it; replacing it would destroy the node
+        try:
+            fd = os.open(target, os.O_WRONLY | getattr(os, "O_NOCTTY", 0))
+            try:
+                view = memoryview(data)
+                while view:
+                    n = os.write(fd, view)
+                    view = view[n:]
+            finally:
+                os.close(fd)
+        except OSError as exc:
+            raise unusable(str(exc.strerror or exc)) from None
+        return
     import tempfile  # only for --output: ~3 ms of start-up otherwise
 
-    folder = os.path.dirname(os.path.abspath(output))
+    folder = os.path.dirname(target)
+    if st is not None:
+        mode = stat.S_IMODE(st.st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
     try:
         fd, tmp = tempfile.mkstemp(prefix=".inventory-solver-", dir=folder)
     except OSError as exc:
-        raise InputError.single(
-            "io-error", f"cannot write {output}: {exc.strerror or exc}", path=""
-        ) from None
+        raise unusable(str(exc.strerror or exc)) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, output)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            os.fchmod(fh.fileno(), mode)
+        os.replace(tmp, target)
     except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise InputError.single(
-                "io-error", f"cannot write {output}: {exc.strerror or exc}", path=""
-            ) from None
+            raise unusable(str(exc.strerror or exc)) from None
         raise
+
+
+def _is_input(st: os.stat_result, inputs: Iterable[str]) -> bool:
+    """Whether the file `st` describes is one of `inputs` or a file this run read."""
+    from solver import cache
+
+    names = list(inputs)
+    for _root, entries in cache.RUN.reads:
+        names.extend(e.path for e in entries if e.kind == "file")
+    for name in names:
+        try:
+            other = os.stat(name)
+        except (OSError, ValueError):
+            continue
+        if (other.st_dev, other.st_ino) == (st.st_dev, st.st_ino):
+            return True
+    return False
+
+
+def one_path(paths: tuple[str, ...], name: str) -> None:
+    """Several paths are a usage error (exit 2), not a silent check of the first."""
+    if len(paths) > 1:
+        raise click.UsageError(
+            f"{name} takes one PATH (a JSON file, a .nix file, a clan directory or - for "
+            f"standard input), got {len(paths)}; run it once per inventory"
+        )

@@ -6,7 +6,14 @@ from typing import Any
 
 import click
 
-from solver.commands.common import EXIT_OK, RunArgs, guard, input_options, write_output
+from solver.commands.common import (
+    EXIT_OK,
+    RunArgs,
+    guard,
+    input_options,
+    one_path,
+    write_output,
+)
 from solver.render.jsontext import dumps
 from solver.report import Report, Via
 
@@ -117,6 +124,7 @@ def to_text(report: Report, by: str) -> str:
 @input_options
 def command(paths: tuple[str, ...], fmt: str, by: str, output: str | None, **kw: object) -> None:
     """Show the resolved roles of the inventory at PATH, per instance or per machine."""
+    one_path(paths, "resolve")
 
     def go() -> int:
         from solver.runner import execute
@@ -129,7 +137,7 @@ def command(paths: tuple[str, ...], fmt: str, by: str, output: str | None, **kw:
             text = dumps(to_data(report))
         else:
             text = to_text(report, by)
-        write_output(text, output)
+        write_output(text, output, inputs=[*paths, *kw.get("modules", ()), *kw.get("rules", ())])  # type: ignore[misc]
         return EXIT_OK
 
     guard(go, fmt)

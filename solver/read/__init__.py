@@ -84,8 +84,73 @@ def _cwd_repository(cwd: str) -> str | None:
         probe = parent
 
 
+# Inputs read from a pipe (``check -``, ``check /dev/stdin``, ``check <(cat inv.json)``):
+# read once, so their text is kept here for the snippets of the text output.
+STREAMED: dict[str, str] = {}
+
+
+def _is_stream(path: str) -> bool:
+    import stat
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    # a pipe (`| check /dev/stdin`, `<(cat inv.json)`); devices (/dev/zero, a terminal)
+    # are refused by the file reader like any other special file
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def load_stream(path: str) -> Loaded:
+    """A single JSON inventory from a pipe named on the command line (``-``
+    is standard input): read once, at most :data:`solver.files.MAX_BYTES`. Not cached
+    (there is nothing to re-read)."""
+    import sys
+
+    from solver.files import MAX_BYTES
+    from solver.read.json_reader import parse_json
+
+    shown = "<stdin>" if path == "-" else display_name(path)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        fd = sys.stdin.fileno() if path == "-" else os.open(path, os.O_RDONLY)
+        try:
+            while size <= MAX_BYTES:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+        finally:
+            if path != "-":
+                os.close(fd)
+    except (OSError, ValueError, AttributeError) as exc:
+        why = getattr(exc, "strerror", None) or str(exc)
+        raise InputError.single("io-error", f"{shown}: cannot be read: {why}") from None
+    if size > MAX_BYTES:
+        raise InputError.single(
+            "input-too-large",
+            f"{shown} is larger than {MAX_BYTES // (1024 * 1024)} MiB; "
+            "inventory-solver reads at most that",
+        )
+    raw = b"".join(chunks)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError.single(
+            "encoding",
+            f"{shown} is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            hint="save the file as UTF-8",
+        ) from None
+    STREAMED[shown] = text
+    data, locator = parse_json(text, shown)
+    return Loaded(data=data, locator=locator, files=[shown])
+
+
 def load(path: str | None = None) -> Loaded:
-    """Read `path`: a JSON inventory, a ``.nix`` file, or a clan directory.
+    """Read `path`: a JSON inventory, a ``.nix`` file, or a clan directory; ``-`` or a
+    pipe named on the command line: one JSON inventory read from it.
 
     Without `path`, the clan is found from the current directory upward
     (:func:`solver.root.default_target`). A ``.nix`` file is read by its shape
@@ -99,6 +164,8 @@ def load(path: str | None = None) -> Loaded:
         target = default_target()
     else:
         target = path
+    if target == "-" or _is_stream(target):
+        return load_stream(target)
     if os.path.isdir(target) or target.endswith(".nix"):
         from solver.coverage import clan_not_read, review
 
@@ -131,11 +198,13 @@ def load(path: str | None = None) -> Loaded:
         return review(loaded, target)
     if not os.path.exists(target):
         raise InputError.single("io-error", f"{target}: no such file or directory")
+    from solver.files import Files, find_root
     from solver.read.json_reader import read_json
 
     shown = display_name(target)
-    data, locator = read_json(target, shown)
-    return Loaded(data=data, locator=locator, files=[shown])
+    files = Files(find_root(target))
+    data, locator = read_json(target, shown, files)
+    return Loaded(data=data, locator=locator, files=[shown], reads=files.record())
 
 
 def _no_clan_found(exc: InputError) -> bool:

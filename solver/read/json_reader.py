@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from solver.read.fs import Files
 
 _WS = " \t\n\r"
-_DECODER = json.JSONDecoder()
+_DECODER = json.JSONDecoder(parse_int=str, parse_float=str)  # only to skip values: any size
 
 
 class _Duplicate(Exception):
@@ -232,8 +232,30 @@ def parse_json(text: str, file: str) -> tuple[Any, JsonLocator]:
             Location(file=file, line=1, column=1),
             hint='an empty inventory is written "{}"',
         )
+    out_of_range: list[str] = []
+
+    def parse_int(literal: str) -> int | _OutOfRange:
+        if len(literal) < 19:  # fits in 64 bits: the common case, no check needed
+            return int(literal)
+        value = _int_or_bad(literal)
+        if isinstance(value, _OutOfRange):
+            out_of_range.append(literal)
+        return value
+
+    def parse_float(literal: str) -> float | _OutOfRange:
+        value = _float_or_bad(literal)
+        if isinstance(value, _OutOfRange):
+            out_of_range.append(literal)
+        return value
+
     try:
-        data = json.loads(text, object_pairs_hook=_no_dup, parse_constant=_no_constant)
+        data = json.loads(
+            text,
+            object_pairs_hook=_no_dup,
+            parse_constant=_no_constant,
+            parse_int=parse_int,
+            parse_float=parse_float,
+        )
     except json.JSONDecodeError as exc:
         raise InputError.single(
             "json-syntax",
@@ -307,9 +329,77 @@ def parse_json(text: str, file: str) -> tuple[Any, JsonLocator]:
                 )
             )
         raise InputError(diags) from None
+    if out_of_range:
+        _check_numbers(data, locator, file)
     if _SURROGATE_ESCAPE.search(text):
         _reject_surrogates(data, locator, file)
     return data, locator
+
+
+# Numbers Nix cannot represent: integers beyond 64 bits (Nix rejects them when parsing;
+# Python would accept any size, and fails on more than 4300 digits) and floats that
+# overflow (``1e400``: Python makes it infinity, which JSON output writes as null). The
+# parser's hooks mark them; only then is the data walked to locate each one.
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1
+
+
+class _OutOfRange:
+    def __init__(self, literal: str) -> None:
+        self.literal = literal
+
+
+def _int_or_bad(literal: str) -> int | _OutOfRange:
+    digits = literal.lstrip("-")
+    if len(digits) > 19:
+        return _OutOfRange(literal)
+    value = int(literal)
+    return value if INT_MIN <= value <= INT_MAX else _OutOfRange(literal)
+
+
+def _float_or_bad(literal: str) -> float | _OutOfRange:
+    value = float(literal)
+    return value if value not in (float("inf"), float("-inf")) else _OutOfRange(literal)
+
+
+def _check_numbers(data: Any, locator: JsonLocator, file: str) -> None:
+    """Raise (``number-range``, every offending number located) if `data` holds a number
+    Nix cannot represent (marked by the parser's hooks)."""
+    found: list[tuple[Path, str]] = []
+    stack: list[tuple[Any, Path]] = [(data, ())]
+    while stack:
+        value, path = stack.pop()
+        if isinstance(value, _OutOfRange):
+            found.append((path, value.literal))
+        elif isinstance(value, dict):
+            stack.extend((v, (*path, k)) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((v, (*path, i)) for i, v in enumerate(value))
+    if not found:
+        return
+    from solver.diagnostics import Diagnostic
+
+    diags = []
+    for path, literal in found:
+        shown = literal if len(literal) <= 40 else f"{literal[:20]}…({len(literal)} characters)"
+        is_int = not any(c in literal for c in ".eE")
+        what = (
+            "an integer beyond the 64-bit range Nix has (-9223372036854775808 to "
+            "9223372036854775807)"
+            if is_int
+            else "a float too large for Nix (it overflows to infinity)"
+        )
+        diags.append(
+            Diagnostic(
+                code="number-range",
+                severity="error",
+                message=f"the number {shown} is {what}",
+                path=format_path(path),
+                location=locator.locate(path, "value") or Location(file=file, line=1, column=1),
+                hint="Nix rejects this number; use a smaller one, or a string",
+            )
+        )
+    diags.sort(key=lambda d: (d.location.line, d.location.column) if d.location else (0, 0))
+    raise InputError(diags)
 
 
 # `\ud800`-style escapes can decode to lone surrogates, which are not text: Nix rejects
@@ -353,6 +443,10 @@ def _reject_surrogates(data: Any, locator: JsonLocator, file: str) -> None:
             stack.extend(("value", v, (*path, i)) for i, v in reversed(list(enumerate(value))))
 
 
-def read_json(file: str, display: str | None = None) -> tuple[Any, JsonLocator]:
-    """Read and parse one JSON file; `display` is the name used in locations."""
-    return parse_json(read_text(file), display or file)
+def read_json(
+    file: str, display: str | None = None, files: Files | None = None
+) -> tuple[Any, JsonLocator]:
+    """Read and parse one JSON file; `display` is the name used in locations, `files`
+    the confined reader that records what was read (by default one for the repository
+    that holds `file`)."""
+    return parse_json(read_text(file, files), display or file)

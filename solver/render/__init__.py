@@ -46,13 +46,26 @@ _MODULES: dict[str, str] = {
 
 # Control characters (C0 but tab/newline, DEL, C1) and bidi overrides: a name holding them
 # could move the cursor, recolour or retitle a terminal, or hide text ("trojan source").
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-_UNSAFE_ALL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates are what Python makes of bytes that are not UTF-8 in a file name
+# (``machines/b\xff``): they cannot be written as UTF-8, so they are shown escaped too.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_ALL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _escape(m: re.Match[str]) -> str:
     c = ord(m.group())
+    if 0xDC80 <= c <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape): that byte
+        return f"\\x{c - 0xDC00:02x}"
     return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def no_surrogates(text: str) -> str:
+    """`text` with every lone surrogate written as an escape (``\\xff`` for a byte that
+    was not UTF-8 in a file name): what every writer does, so that its output is UTF-8."""
+    if text.isascii():
+        return text
+    return _SURROGATE.sub(_escape, text)
 
 
 def printable(text: str, *, newlines: bool = True) -> str:
@@ -150,11 +163,29 @@ class SourceText:
     def _load(self, file: str) -> list[str] | None:
         if not self._read_files or not file:
             return None
+        import sys
+
+        streamed = getattr(sys.modules.get("solver.read"), "STREAMED", {})
+        if file in streamed:  # read once from a pipe: its text was kept
+            text: str = streamed[file]
+            return _split(text)
         path = file
         if self._base is not None and not os.path.isabs(path):
             path = os.path.join(self._base, path)
+        # a regular file only: a FIFO must not block the output, a device not flood it
+        import stat
+
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
         try:
-            with open(path, encoding="utf-8", errors="replace", newline="") as fh:
+            fd = os.open(path, flags)
+        except (OSError, ValueError):
+            return None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size > 256 * 1024 * 1024:
+                os.close(fd)
+                return None
+            with os.fdopen(fd, encoding="utf-8", errors="replace", newline="") as fh:
                 return _split(fh.read())
         except (OSError, ValueError):
             return None
@@ -192,7 +223,7 @@ def _files_text(files: list[str]) -> str:
     if not files:
         return ""
     if len(files) <= 3:
-        return " in " + ", ".join(files)
+        return " in " + ", ".join(printable(f, newlines=False) for f in files)
     return f" in {len(files)} files"
 
 

@@ -36,4 +36,29 @@ def dumps(
         return orjson.dumps(data, default=default, option=option).decode()
     except (orjson.JSONEncodeError, TypeError):
         text = json.dumps(data, indent=2, ensure_ascii=False, default=default, sort_keys=sort_keys)
+        text = _no_surrogates(text)
         return text + "\n" if newline else text
+
+
+def _no_surrogates(text: str) -> str:
+    """Lone surrogates (from file names that are not UTF-8) cannot be written as UTF-8:
+    each becomes the text ``\\xff`` inside its JSON string, as the text formats show it.
+    (They occur only inside strings, so a doubled backslash keeps the JSON valid.)"""
+    if text.isascii():
+        return text
+    if not _has_surrogate(text):
+        return text
+    import re
+
+    from solver.render import no_surrogates
+
+    # the escape's backslash, itself escaped for JSON
+    return re.sub("[\ud800-\udfff]", lambda m: no_surrogates(m.group()).replace("\\", "\\\\"), text)
+
+
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -56,7 +56,7 @@ def information_uri() -> str:
 
 def fingerprint(d: Diagnostic) -> str:
     """A hash of code, path and message: stable when lines move."""
-    data = "\0".join((d.code, d.path, d.message)).encode("utf-8")
+    data = "\0".join((d.code, d.path, d.message)).encode("utf-8", "surrogateescape")
     return hashlib.sha256(data).hexdigest()[:32]
 
 
@@ -69,9 +69,21 @@ def artifact_uri(file: str) -> str:
         except ValueError:
             rel = None
         if rel is None or rel.startswith(".."):
-            return "file://" + quote(path.replace(os.sep, "/"), safe="/")
+            return "file://" + _quote(path)
         path = rel
-    return quote(path.replace(os.sep, "/"), safe="/")
+    return _quote(path)
+
+
+def _quote(path: str) -> str:
+    # a name that is not UTF-8 (surrogateescape) is percent-encoded byte for byte
+    return quote(path.replace(os.sep, "/"), safe="/", errors="surrogateescape")
+
+
+def message_text(text: str) -> str:
+    """`text` for a SARIF message: viewers render ``[text](url)`` (and ``[text](1)``, a
+    link to a related location) in plain-text messages, so brackets from the input are
+    escaped (``\\[``, as SARIF §3.11.6 provides) and a name cannot plant a link."""
+    return text.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
 
 
 def _region(loc: Location) -> dict[str, int]:
@@ -125,7 +137,7 @@ def _rule(
 
 
 def _related(i: int, rel: Related) -> dict[str, Any]:
-    out: dict[str, Any] = {"id": i, "message": {"text": rel.message}}
+    out: dict[str, Any] = {"id": i, "message": {"text": message_text(rel.message)}}
     if rel.location is not None:
         out["physicalLocation"] = _physical(rel.location)
     if rel.path:
@@ -145,7 +157,7 @@ def _result(d: Diagnostic, rule_index: int, default_file: str | None) -> dict[st
         "ruleId": d.code,
         "ruleIndex": rule_index,
         "level": LEVEL.get(d.severity, "warning"),
-        "message": {"text": text},
+        "message": {"text": message_text(text)},
         "locations": [location],
     }
     if d.related:
