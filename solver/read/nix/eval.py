@@ -77,6 +77,7 @@ class Opaque(Val):
 
 STOPPED_WORK = "evaluation stopped: too much work"
 STOPPED_DEEP = "evaluation stopped: nested too deeply"
+_STOPPED = "evaluation stopped"
 
 
 class Unbound(Opaque):
@@ -534,6 +535,8 @@ class Reader:
             if isinstance(cond, Scalar) and isinstance(cond.value, bool):
                 branch = "consequence" if cond.value else "alternative"
                 return self.eval(src, node.child_by_field_name(branch), scope)
+            if isinstance(cond, Opaque) and cond.what.startswith(_STOPPED):
+                return Opaque(src, node, cond.what)
             return Opaque(
                 src, node, f"an `if' whose condition cannot be read (`{_snippet(src, cnode)}')"
             )
@@ -674,7 +677,7 @@ class Reader:
         def fn() -> Val:
             base = source.force()
             val = self.attr_of(base, name, src, ident)
-            if val is not None and val is not base:
+            if val is not None and not (val is base and isinstance(base, Opaque)):
                 return val
             if isinstance(base, Opaque):
                 return Opaque(src, ident, f"`{name}' of {base.what}")
@@ -745,7 +748,7 @@ class Reader:
             nxt: Val | None = None
             if name is not None:
                 nxt = self.attr_of(base, name, src, node)
-            if nxt is None or nxt is base:
+            if nxt is None or (nxt is base and isinstance(base, Opaque)):
                 wrapper = isinstance(base, (Override, If, Merge))
                 known = wrapper or not isinstance(base, Opaque)
                 if name is not None and known and default is not None:
@@ -789,7 +792,7 @@ class Reader:
         anode = node.child_by_field_name("argument")
         fn = self.eval(src, fnode, scope)
         if isinstance(fn, Opaque):
-            if fn.what.startswith("a call of"):
+            if fn.what.startswith("a call of") or fn.what.startswith(_STOPPED):
                 return Opaque(src, node, fn.what)
             return Opaque(src, node, f"a call of `{_snippet(src, fnode)}'")
         return self.call_value(fn, self.thunk(src, anode, scope), (src, node))
@@ -851,7 +854,7 @@ class Reader:
     def _universal(self, src: Src, ident: Node, arg: Thunk) -> Thunk:
         def fn() -> Val:
             a = arg.force()
-            if isinstance(a, Opaque) and not isinstance(a, (Override, If, Merge)):
+            if isinstance(a, Unbound):
                 name = src.text(ident)
                 return Unbound(src, ident, f"the function argument `{name}'", name)
             return a
@@ -867,12 +870,14 @@ class Reader:
                 val = get_attr(a, name)
                 if val is not None:
                     return val
-            elif isinstance(a, Opaque):
+            elif isinstance(a, Unbound):
                 if name == "lib":
                     from solver.read.nix import lib
 
                     return lib.lib_set()
                 return Unbound(src, ident, f"the function argument `{name}'", name)
+            elif isinstance(a, Opaque) and a.what.startswith(_STOPPED):
+                return a
             elif default is None:
                 return Opaque(src, ident, f"the function argument `{name}'")
             if default is not None:
@@ -933,7 +938,10 @@ class Reader:
                 rop = src.text(rnode.child_by_field_name("operator"))
                 if rop in ("|>", "<|"):
                     return Opaque(src, node, f"`->' before a pipe (`{_snippet(src, node)}')")
-            lb = _bool(self.eval(src, lnode, scope))
+            lv = self.eval(src, lnode, scope)
+            if isinstance(lv, Opaque) and lv.what.startswith(_STOPPED):
+                return Opaque(src, node, lv.what)
+            lb = _bool(lv)
             if lb is not None:
                 if op == "&&" and not lb:
                     return Scalar(src, node, False)
@@ -947,6 +955,9 @@ class Reader:
             return Opaque(src, node, f"the expression `{_snippet(src, node)}'")
         left = self.eval(src, lnode, scope)
         right = self.eval(src, rnode, scope)
+        for v in (left, right):
+            if isinstance(v, Opaque) and v.what.startswith(_STOPPED):
+                return Opaque(src, node, v.what)
         try:
             out = self.operate(op, left, right, (src, node))
         except Unknown as e:
@@ -994,6 +1005,10 @@ class Reader:
         if op in ("==", "!="):
             eq = equal(left, right)
             return Scalar(src, node, eq if op == "==" else not eq)
+        if op in ("<", "<=", ">", ">="):
+            c = compare(left, right)
+            res = {"<": c < 0, "<=": c <= 0, ">": c > 0, ">=": c >= 0}[op]
+            return Scalar(src, node, res)
         if not isinstance(left, Scalar) or not isinstance(right, Scalar):
             return None
         a, b = left.value, right.value

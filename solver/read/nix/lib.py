@@ -33,6 +33,7 @@ from typing import Any
 
 from solver.read.nix.eval import (
     STOPPED_DEEP,
+    STOPPED_WORK,
     Attrs,
     Builtin,
     Field,
@@ -186,6 +187,8 @@ def _boolv(th: Thunk | Val) -> bool:
 
 
 def _call(r: Reader, fn: Thunk | Val, args: list[Thunk], site: Site) -> Val:
+    if r.steps > r.max_steps:
+        raise Unknown(STOPPED_WORK)
     f = _force(fn) if isinstance(fn, Thunk) else fn
     for a in args:
         f = r.call_value(f, a, site)
