@@ -465,3 +465,16 @@ def test_steps_are_bounded(tmp_path: Path) -> None:
 
 def test_infinite_recursion_is_opaque(tmp_path: Path) -> None:
     assert is_opaque(ev(tmp_path, "let f = x: f x; in f 1"), "evaluation stopped")
+
+
+def test_empty_inherit_is_valid(tmp_path: Path) -> None:
+    assert ev(tmp_path, '{ inherit; a = 1; inherit ({ b = 2; }) ; c = "inherit;"; }') == {
+        "a": 1,
+        "c": "inherit;",
+    }
+
+
+def test_positions_stay_exact_after_repairs(tmp_path: Path) -> None:
+    _, v = read(tmp_path, "({ a, }: { x = a |> (y: y + 1); }) { a = 1; }")
+    x = field(v, "x")
+    assert plain(x) == 2 and loc(x) == (1, 25)  # `y + 1`, which computed it

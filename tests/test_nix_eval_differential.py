@@ -301,3 +301,43 @@ def test_clans_read_the_same_with_trailing_commas(tmp_path: Path, case: str) -> 
 def test_the_fixtures_have_formals_to_rewrite() -> None:
     files = list(CLANS.rglob("*.nix"))
     assert sum(with_trailing_commas(f.read_bytes()) != f.read_bytes() for f in files) >= 3
+
+
+# -- what Nix parses, the reader parses --------------------------------------------------------
+
+VALID = [
+    "{ or = 1; }",
+    "x: x.or or 1",
+    '"\\${x}"',
+    "''$${x}''",
+    './a/${"b"}.nix',
+    "let a-b = 1; a' = 2; in a-b + a'",
+    "http://x.org/a?b=c",
+    "{ inherit; }",
+    "{ inherit ({ }) ; a = 1; }",
+    "x@{ a }: a",
+    "{ }@x: x",
+    "{ a ? { } }: a",
+    "f: f -1",
+    "({ a, }: a)",
+    "{\n  self,\n  lib,\n}:\n1",
+    "{ a ,b, # last\n}: 1",
+    '{ a."b".${"c"} = 1; }',
+    "let { a = 1; body = a; }",
+    "x: -x.y",
+    "{ a = 1; /* x */ }",
+]
+
+
+@pytest.mark.skipif(NIX is None, reason="nix-instantiate is absent")
+@pytest.mark.parametrize("text", VALID)
+def test_what_nix_parses_is_no_syntax_error(tmp_path: Path, text: str) -> None:
+    from solver.read.nix.parse import parse_file
+
+    f = tmp_path / "x.nix"
+    f.write_text(text)
+    assert NIX is not None
+    nix = subprocess.run([NIX, "--parse", str(f)], capture_output=True, text=True)
+    assert nix.returncode == 0, nix.stderr
+    src = parse_file(str(f), "x.nix")
+    assert not src.tree.root_node.has_error

@@ -135,6 +135,10 @@ _TRAILING_COMMA = re.compile(rb",(?=(?:\s|#[^\n]*+|/\*(?:[^*]|\*(?!/))*+\*/)*+\}
 # as ``->`` (same width, lowest precedence, right-associative; eval re-associates ``|>``).
 _PIPES = re.compile(rb"\|>|<\|")
 
+# An empty ``inherit;`` / ``inherit (e);`` is valid Nix (it binds nothing) that the grammar
+# rejects: blanked whole.
+_EMPTY_INHERIT = re.compile(rb"(?<![\w'-])inherit\s*+(?:\([^()]*\)\s*+)?;")
+
 MAX_DEPTH = 1500  # nesting of the syntax tree beyond which a file is `too-deep'
 
 
@@ -142,6 +146,7 @@ def _repaired(data: bytes) -> bytes | None:
     """`data` with the harmless grammar gaps above blanked, or None if there are none."""
     fixed = _TRAILING_COMMA.sub(b" ", data)
     fixed = _PIPES.sub(b"->", fixed)
+    fixed = _EMPTY_INHERIT.sub(lambda m: b" " * len(m.group(0)), fixed)
     return fixed if fixed != data else None
 
 
