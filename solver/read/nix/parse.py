@@ -151,13 +151,18 @@ def _repaired(data: bytes) -> bytes | None:
 
 
 def _too_deep(root: Node) -> Node | None:
-    """The first node nested deeper than :data:`MAX_DEPTH`, or None (iterative walk)."""
+    """The first node nested deeper than :data:`MAX_DEPTH`, or None (iterative walk).
+
+    A subtree of n bytes is at most ~4n deep (a nesting level takes at least a byte of
+    source, and a byte at most a few nodes), so small subtrees are not entered."""
     cursor = root.walk()
     depth = 0
     while True:
         if depth > MAX_DEPTH:
             return cursor.node
-        if cursor.goto_first_child():
+        node = cursor.node
+        small = 4 * (node.end_byte - node.start_byte) + depth + 8 <= MAX_DEPTH
+        if not small and cursor.goto_first_child():
             depth += 1
             continue
         while not cursor.goto_next_sibling():
