@@ -92,12 +92,12 @@ def test_import_relative_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "what"),
     [
-        ('{ a = lib.genAttrs [ "x" ] (n: { }); }', "lib.genAttrs"),
-        ("{ a = with lib; [ ]; }", "`with' expression"),
-        ("{ a = if x then 1 else 2; }", "`if' expression"),
+        ('{ a = lib.noSuchFunction [ "x" ] (n: { }); }', "lib.noSuchFunction"),
+        ("{ a = f 1; }", "a call of `f'"),
+        ("{ a = if x then 1 else 2; }", "`if' whose condition"),
         ("{ a = unknown; }", "variable `unknown'"),
-        ('{ a = "${toString 1}"; }', "interpolation"),
-        ("{ a = 1 + 2; }", "1 + 2"),
+        ('{ a = "${toString x}"; }', "toString"),
+        ("{ a = x + 2; }", "x + 2"),
         ("{ a = import <nixpkgs>; }", "import"),
         ("{ a = x: x; }", "a function"),
     ],

@@ -6,7 +6,7 @@
     { self, clan-core, nixpkgs, ... }:
     let
       inherit (nixpkgs) lib;
-      workers = map (i: "worker-${toString i}") (lib.range 1 3);
+      workers = map (i: "worker-${toString i}") (lib.range 1 self.workerCount);
     in
     {
       clan = clan-core.lib.clan {
@@ -21,7 +21,7 @@
             monitoring = {
               roles.server.machines.head = { };
               roles.client.tags = if self ? ci then [ "ci" ] else [ "worker" ];
-              roles.client.settings.labels = with lib; mapAttrs (n: v: v) { };
+              roles.client.settings.labels = with lib; mapAttrs (n: v: v) self.labels;
               roles.client.settings.interval = 30;
             };
             users-admin = {
