@@ -132,9 +132,7 @@ def test_diff_names_the_disagreement() -> None:
 
 
 # The lead removes this once the evaluator of issue 11 is merged (genAttrs, with, if, ...).
-EXPRESSIONS_XFAIL: str | None = (
-    "today's reader leaves lib/builtins calls, `with` and `if` opaque (issue 11, pattern 3)"
-)
+EXPRESSIONS_XFAIL: str | None = None
 
 
 @pytest.mark.skipif(REASON is not None, reason=str(REASON))

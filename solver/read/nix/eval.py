@@ -92,6 +92,19 @@ class Unbound(Opaque):
         self.path = path
 
 
+class StorePath(Opaque):
+    """A string made by interpolating a path (``"${./x}/y"``, ``"${self}/inventory"``):
+    Nix copies the path to the store, so the string's text is not known here, but the
+    file it names is: `local` (absolute). Only ``import`` (and ``+`` of a string) use it;
+    as data it stays opaque."""
+
+    __slots__ = ("local",)
+
+    def __init__(self, src: Src | None, node: Node | None, local: str) -> None:
+        super().__init__(src, node, "a path copied to the Nix store (its text is not known)")
+        self.local = local
+
+
 class Override(Opaque):
     """``lib.mkOverride prio v`` (``mkDefault`` = 1000, ``mkForce`` = 50,
     ``mkOptionDefault`` = 1500, ``mkImageMediaOverride`` = 60, ``mkVMOverride`` = 10): the
@@ -453,7 +466,9 @@ class Reader:
         """``import`` of an evaluated argument (a path, or a string of an absolute path).
         With a :attr:`root`, only files below it are imported."""
         target: str | None = None
-        if isinstance(arg, Scalar) and isinstance(arg.value, str):
+        if isinstance(arg, StorePath):
+            target = arg.local
+        elif isinstance(arg, Scalar) and isinstance(arg.value, str):
             if arg.is_path:
                 target = abs_path(arg)
             elif os.path.isabs(arg.value):
@@ -584,6 +599,7 @@ class Reader:
     def string(self, src: Src, node: Node, scope: Scope) -> Val:
         indented = node.type == "indented_string_expression"
         parts: list[str] = []
+        store: str | None = None
         for child in node.children:
             ct = child.type
             if ct == "string_fragment":
@@ -604,6 +620,10 @@ class Reader:
                 parts.append("\x00")
             elif ct == "interpolation":
                 inner = self.eval(src, child.child_by_field_name("expression"), scope)
+                local = self._local_path(inner)
+                if local is not None and not parts:
+                    store = local  # "${./x}/rest": the store copy of ./x, then rest
+                    continue
                 if isinstance(inner, Scalar) and isinstance(inner.value, str) and not inner.is_path:
                     parts.append("\x00" + inner.value)
                 else:
@@ -620,7 +640,28 @@ class Reader:
         text = "".join(parts)
         if indented:
             text = _strip_indent(text)
+        if store is not None:
+            rest = text.replace("\x00", "")
+            if rest and not rest.startswith("/"):
+                return Opaque(
+                    src, node, f"a path copied to the Nix store (`{_snippet(src, node)}')"
+                )
+            return StorePath(src, node, os.path.normpath(store + rest))
         return Scalar(src, node, text.replace("\x00", ""))
+
+    def _local_path(self, v: Val) -> str | None:
+        """The local file a value interpolated into a string stands for: a path, a
+        :class:`StorePath`, or an attribute set with an ``outPath`` (a flake's ``self``)."""
+        if isinstance(v, StorePath):
+            return v.local
+        if isinstance(v, Attrs) and "outPath" in v.fields:
+            v = get_attr(v, "outPath") or v
+        if isinstance(v, Scalar) and v.is_path:
+            try:
+                return abs_path(v)
+            except Unknown:
+                return None
+        return None
 
     def attr_name(self, src: Src, node: Node, scope: Scope) -> str | None:
         t = node.type
@@ -730,7 +771,8 @@ class Reader:
         if isinstance(base, Attrs):
             return get_attr(base, name)
         if isinstance(base, Unbound):
-            if name == "lib" and base.path.rsplit(".", 1)[-1] in _NIXPKGS:
+            last = base.path.rsplit(".", 1)[-1]
+            if name == "lib" and (last in _NIXPKGS or last.startswith("nixpkgs")):
                 from solver.read.nix import lib
 
                 return lib.lib_set()

@@ -41,6 +41,7 @@ from solver.read.nix.eval import (
     Scalar,
     Scope,
     Thunk,
+    Unbound,
     Val,
     get_attr,
     ready,
@@ -64,6 +65,25 @@ class ClanCall(Opaque):
         super().__init__(src, node, f"the result of a clan call (`{_snippet(src, node)}')")
         self.arg = arg
         self.key = (src.path, node.start_byte)
+
+
+class ClanResult(Opaque):
+    """An attribute of a clan call's result (``clan.config``, ``clan.config.nixosConfigurations``):
+    an output of the clan, not a definition of it."""
+
+    __slots__ = ()
+
+
+class ForeignCall(Opaque):
+    """The result of calling a function of a flake input that is not read (another flake
+    framework's ``mkFlake { … }``, say): unknown, but its argument is looked into for
+    the clan (``flake = { clan = import ./clan.nix self; }``)."""
+
+    __slots__ = ("arg",)
+
+    def __init__(self, src: Src, node: Node, arg: Thunk) -> None:
+        super().__init__(src, node, f"a call of a flake input's function (`{_snippet(src, node)}')")
+        self.arg = arg
 
 
 class FlakeParts(Opaque):
@@ -129,14 +149,48 @@ class ModuleReader(Reader):
     (clan calls, ``mkFlake``, ``import-tree``, ``importApply``) recognised."""
 
     def __init__(self, files: Files, display: Callable[[str], str] = display_name) -> None:
-        super().__init__(display)
+        super().__init__(display, root=files.root)
         self.fs = files
         self.skipped: list[Skipped] = []
         self.clan_calls: dict[tuple[str, int], ClanCall] = {}
         self.flakes: dict[tuple[str, int], FlakeParts] = {}
         self._kinds: dict[str, str] = {}
 
+    def attr_of(self, base: Val, name: str, src: Src | None, node: Node | None) -> Val | None:
+        if isinstance(base, (ClanCall, ClanResult)):
+            return ClanResult(src, node, f"`{name}' of the clan's result (an output, not the clan)")
+        return super().attr_of(base, name, src, node)
+
     # -- files ------------------------------------------------------------------------
+    def read_dir(self, path: str) -> dict[str, str] | None:
+        """``builtins.readDir`` through the confined, recorded file access."""
+        try:
+            names = self.fs.listdir(path)
+            real = self.fs.resolve(path)
+        except (OSError, Refused):
+            return None
+        out: dict[str, str] = {}
+        for name in names:
+            full = os.path.join(real, name)
+            if os.path.islink(full):
+                out[name] = "symlink"
+            else:
+                k = self.fs.kind(full)
+                out[name] = {"file": "regular", "dir": "directory"}.get(k, "unknown")
+        return out
+
+    def path_exists(self, path: str) -> bool | None:
+        """``builtins.pathExists`` through the confined, recorded file access."""
+        k = self.fs.kind(path)
+        return None if k == "outside" else k != "none"
+
+    def read_file(self, path: str) -> str | None:
+        """``builtins.readFile`` through the confined, recorded file access."""
+        try:
+            return self.fs.read_bytes(path).decode("utf-8")
+        except (OSError, Refused, UnicodeDecodeError):
+            return None
+
     def parse(self, path: str) -> Src:
         from solver.read.json_reader import read_text
         from solver.read.nix.parse import parse_file
@@ -272,7 +326,17 @@ class ModuleReader(Reader):
                     return Opaque(
                         src, node, f"an import that was not read (`{_snippet(src, node)}')"
                     )
-        return super().apply(src, node, scope)
+        val = super().apply(src, node, scope)
+        if (
+            len(args) == 1
+            and parts
+            and not shadowed
+            and isinstance(val, Opaque)
+            and type(val) is Opaque
+            and isinstance(self.eval(src, fnode, scope), Unbound)
+        ):
+            return ForeignCall(src, node, self.thunk(src, args[0], scope))
+        return val
 
     def import_tree(self, src: Src, node: Node, arg: Val) -> Val:
         """``import-tree ./folder`` (or a list of folders): a module importing every
@@ -361,6 +425,7 @@ class Flake:
         self.fp_modules: list[Attrs] = []
         self.inputs = Attrs(None, None)
         self._outputs: Thunk | None = None
+        self.root_dir: str | None = None  # the flake's folder (``self.outPath``)
         self._seen: set[Any] = set()
         # (message, location) of flake-parts modules that could not be read
         self.notes: list[tuple[str, Location | None]] = []
@@ -368,19 +433,37 @@ class Flake:
         self.args.add("config", Field(None, None, ready(self.config)))
         self.args.add("inputs", Field(None, None, ready(self.inputs)))
         self.args.add("self", Field(None, None, Thunk(self._self)))
+        # flake-parts passes nixpkgs' lib to every module as `lib`
+        self.args.add("lib", Field(None, None, Thunk(_lib)))
         self.inputs.add("self", Field(None, None, Thunk(self._self)))
 
     def _self(self) -> Val:
+        """The flake's ``self``: its outputs (``config.flake`` under flake-parts), plus
+        ``inputs`` and ``outPath`` as Nix adds them. While the outputs are still being
+        computed (``self.inputs`` read inside ``outputs``), only those two are known."""
+        outputs: Val
         if self.reader.flakes:
             flake = get_attr(self.config, "flake")
-            return flake if flake is not None else Opaque(None, None, "the flake's outputs")
-        if self._outputs is not None:
-            return self._outputs.force()
-        return Opaque(None, None, "the flake's outputs")
+            outputs = flake if flake is not None else Opaque(None, None, "the flake's outputs")
+        elif self._outputs is not None:
+            outputs = self._outputs.force()
+        else:
+            outputs = Opaque(None, None, "the flake's outputs")
+        out = Attrs(outputs.src, outputs.node)
+        if isinstance(outputs, Attrs):
+            out.fields = dict(outputs.fields)
+            out.dynamic = outputs.dynamic
+        out.fields.setdefault("inputs", [Field(None, None, ready(self.inputs))])
+        if self.root_dir is not None:
+            out.fields.setdefault(
+                "outPath", [Field(None, None, ready(Scalar(None, None, self.root_dir, True)))]
+            )
+        return out
 
     # -- entry points ---------------------------------------------------------------------
     def read_flake(self, src: Src) -> None:
         """Evaluate ``flake.nix``: call ``outputs`` with the inputs, look at what it gives."""
+        self.root_dir = src.dir
         root = self.reader.eval(src, src.root, Scope(None, None))
         if not isinstance(root, Attrs):
             return
@@ -397,6 +480,17 @@ class Flake:
             return
         if isinstance(outputs, Lambda):
             fn = outputs
+            # Nix takes an argument of `outputs` that no input declares for an input of
+            # that name (from the flake registry): `{ self, nixpkgs, ... }:`
+            formals = fn.node.child_by_field_name("formals") if fn.node is not None else None
+            if formals is not None and fn.src is not None:
+                for formal in formals.children_by_field_name("formal"):
+                    ident = formal.child_by_field_name("name")
+                    name = fn.src.text(ident)
+                    if name != "self" and name not in self.inputs.fields:
+                        self.inputs.add(
+                            name, Field(fn.src, ident, ready(_Input(fn.src, ident, name)))
+                        )
             self._outputs = Thunk(lambda: self.reader.call(fn, ready(self.inputs)))
         else:
             self._outputs = ready(outputs)
@@ -433,6 +527,8 @@ class Flake:
                 broken.append(exc)
                 return None
 
+        if isinstance(val, ForeignCall):
+            val = val.arg.force()
         if isinstance(val, Attrs):
             for fields in list(val.fields.values()):
                 for f in fields:
@@ -454,6 +550,8 @@ class Flake:
             self.reader.skip(shown, f"it does not parse ({d.message})", d.location)
 
     def add_clan(self, val: Val) -> None:
+        if isinstance(val, ClanResult):
+            return  # `flake.clan = clan.config': the clan call itself is read
         if isinstance(val, ClanCall):
             if val.key in self._seen:
                 return
@@ -474,6 +572,7 @@ class Flake:
             for name, fields in m.fields.items():
                 if name not in _MODULE_KEYS:
                     self.config.fields.setdefault(name, []).extend(fields)
+        self._module_args()
         for m in new:
             for f in m.fields.get("clan", []):
                 self.add_clan(f.value.force())
@@ -482,6 +581,16 @@ class Flake:
                 if isinstance(v, Attrs):
                     for g in v.fields.get("clan", []):
                         self.add_clan(g.value.force())
+
+    def _module_args(self) -> None:
+        """``_module.args.<name> = …`` of any module is an argument of every module (the
+        argument set is read lazily, so modules already called see it too)."""
+        margs = get_attr(self.config, "_module") if "_module" in self.config.fields else None
+        found = get_attr(margs, "args") if isinstance(margs, Attrs) else None
+        if isinstance(found, Attrs):
+            for name, fields in found.fields.items():
+                if name not in self.args.fields:
+                    self.args.fields[name] = list(fields)
 
     def _module(self, val: Val, depth: int) -> None:
         if depth > 64:
@@ -544,13 +653,20 @@ class Flake:
         )
 
 
-class _Input(Opaque):
-    """A flake input: its contents are not read."""
+def _lib() -> Val:
+    from solver.read.nix.lib import lib_set
+
+    return lib_set()
+
+
+class _Input(Unbound):
+    """A flake input: its contents are not read (``nixpkgs.lib`` is the evaluator's
+    ``lib`` shim, as for any unknown argument named ``nixpkgs``)."""
 
     __slots__ = ()
 
     def __init__(self, src: Src | None, node: Node | None, name: str) -> None:
-        super().__init__(src, node, f"the flake input `{name}'")
+        super().__init__(src, node, f"the flake input `{name}'", name)
 
 
 # -- the clan's own modules ---------------------------------------------------------------
@@ -574,6 +690,8 @@ class _Clan:
         self.config = Attrs(None, None)
         self.args = Attrs(None, None)
         self.args.add("config", Field(None, None, ready(self.config)))
+        # the clan's module system passes nixpkgs' lib to every module as `lib`
+        self.args.add("lib", Field(None, None, Thunk(_lib)))
         if args is not None:
             for name in ("self", "inputs"):
                 for f in args.fields.get(name, []):
