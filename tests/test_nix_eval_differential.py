@@ -260,6 +260,8 @@ def with_trailing_commas(data: bytes) -> bytes:
     ``{ a, b, }:``; nixfmt writes it so). Nix allows no comma after ``...``, so a final
     ``...`` is blanked (the reader never checks for unexpected arguments: the same to it)."""
     tree = _parser().parse(data)
+    if tree.root_node.has_error:
+        return data  # already written with trailing commas (a gap of the grammar)
     edits: list[tuple[int, int, bytes]] = []
     stack = [tree.root_node]
     while stack:
