@@ -109,8 +109,10 @@ def _failure(exc: BaseException) -> str:
 def _kind_of(path: str) -> str:
     try:
         st = os.stat(path)
-    except OSError:
+    except (FileNotFoundError, NotADirectoryError):
         return "none"
+    except OSError:
+        return "unreadable"  # no permission to look, a symlink loop, ...
     if stat.S_ISREG(st.st_mode):
         return "file"
     if stat.S_ISDIR(st.st_mode):
@@ -224,7 +226,7 @@ class Files:
         return self.kind(path) == "dir"
 
     def exists(self, path: str) -> bool:
-        return self.kind(path) in ("file", "dir", "other")
+        return self.kind(path) in ("file", "dir", "other", "unreadable")
 
     # -- the record ----------------------------------------------------------------------
     def record(self) -> list[Entry]:

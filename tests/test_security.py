@@ -433,3 +433,29 @@ def test_the_cache_key_never_reads_a_pipe(tmp_path: Path) -> None:
         [sys.executable, "-c", code], cwd=tmp_path, env=_env(None), capture_output=True, timeout=20
     )
     assert res.stdout == b"None", res.stderr
+
+
+@pytest.mark.parametrize(
+    ("literal", "what"),
+    [
+        ("9" * 5000, "64-bit"),
+        ("1.0e400", "overflows"),
+        ("9223372036854775808", "64-bit"),
+    ],
+)
+def test_nix_numbers_nix_cannot_represent(tmp_path: Path, literal: str, what: str) -> None:
+    """The same in a clan written in Nix: a located number-range error, exit 2."""
+    (tmp_path / ".git").mkdir()
+    text = (
+        "{ outputs = { self, clan-core, ... }: { clan = clan-core.lib.clan {\n"
+        f"  inventory.machines.jon.deploy.port = {literal};\n"
+        "}; }; }\n"
+    )
+    (tmp_path / "flake.nix").write_text(text)
+    res = _run(["check", ".", "--format", "concise"], tmp_path)
+    assert res.returncode == 2
+    _no_traceback(res)
+    out = (res.stdout + res.stderr).decode()
+    assert "flake.nix:2:" in out and "number-range" in out and what in out
+    (tmp_path / "flake.nix").write_text(text.replace(literal, "9223372036854775807"))
+    assert _run(["check", "."], tmp_path).returncode != 2

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from solver.errors import InputError
 from solver.location import Location
-from solver.read import Loaded, display_name
+from solver.read import Loaded, Skipped, display_name
 from solver.read.fs import Files, Refused, find_root
 from solver.read.nix.eval import (
     Attrs,
@@ -94,17 +94,23 @@ def load_inventory_file(path: str) -> Loaded:
     )
 
 
-def _machine_dirs(files: Files, mdir: str) -> list[str]:
-    if not files.is_dir(mdir):
+def _machine_dirs(files: Files, mdir: str, skipped: list[Skipped]) -> list[str]:
+    """The machine folders under `mdir`; a folder that cannot be listed is reported in
+    `skipped` (its machines are not known), not an error of the whole run."""
+    kind = files.kind(mdir)
+    if kind == "unreadable":
+        skipped.append(Skipped(display_name(mdir), "it cannot be read (no permission)", None))
+        return []
+    if kind != "dir":
         return []
     try:
         return [n for n in files.listdir(mdir) if files.is_dir(os.path.join(mdir, n))]
     except Refused:
         return []
     except OSError as exc:
-        raise InputError.single(
-            "io-error", f"{display_name(mdir)}: {exc.strerror or exc}"
-        ) from None
+        why = exc.strerror or str(exc)
+        skipped.append(Skipped(display_name(mdir), f"it cannot be listed ({why})", None))
+        return []
 
 
 def _load_clan(target: str) -> Loaded:
@@ -172,7 +178,8 @@ def _load_clan(target: str) -> Loaded:
     inv = os.path.join(directory, "inventory.json")
     has_json = files.is_file(inv)
     mdir = os.path.join(directory, "machines")
-    machine_dirs = _machine_dirs(files, mdir)
+    dir_skipped: list[Skipped] = []
+    machine_dirs = _machine_dirs(files, mdir, dir_skipped)
 
     if clan is not None and not found and has_json:
         assert nix_file is not None
@@ -267,7 +274,8 @@ def _load_clan(target: str) -> Loaded:
     if reader is not None:
         shown_files.extend(s.display for s in reader.files.values())
         skipped = list(reader.skipped)
-        notes = notes + _skipped_notes(merger, skipped)
+    skipped.extend(dir_skipped)
+    notes = notes + _skipped_notes(merger, skipped)
     if has_json:
         shown_files.append(display_name(inv))
     return Loaded(
@@ -293,6 +301,9 @@ def _skipped_notes(merger: Merger, skipped: list[Any]) -> list[Any]:
         if s.reason.startswith("outside the repository"):
             msg = f"import of {s.file} not read: {s.reason}"
             hint = "keep the clan's files inside the repository"
+        elif s.reason.startswith(("it cannot be", "not a regular file")):
+            msg = f"{s.file} not read: {s.reason}"
+            hint = "make it a readable file or folder (what it defines is not checked)"
         else:
             msg = f"{s.file} not read: {s.reason}"
             hint = "fix the Nix syntax of the file (what it defines is not checked)"

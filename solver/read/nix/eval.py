@@ -516,10 +516,8 @@ class Reader:
             return self.eval(src, body, Scope(scope, attrs))
         if t == "string_expression" or t == "indented_string_expression":
             return self.string(src, node, scope)
-        if t == "integer_expression":
-            return Scalar(src, node, int(src.text(node)))
-        if t == "float_expression":
-            return Scalar(src, node, float(src.text(node)))
+        if t == "integer_expression" or t == "float_expression":
+            return Scalar(src, node, _number(src, node))
         if t == "variable_expression":
             return self.variable(src, node, src.text(node), scope)
         if t == "path_expression":
@@ -857,7 +855,8 @@ class Reader:
             kind = type_of(fn)
         except Unknown:
             kind = "value"
-        return Opaque(site[0], site[1], f"a call of a {kind}, which is not a function")
+        article = "an" if kind[:1] in "aeiou" else "a"
+        return Opaque(site[0], site[1], f"a call of {article} {kind}, which is not a function")
 
     def call(self, fn: Lambda, arg: Thunk) -> Val:
         """Apply a function (written in a file read here, or a builtin) to `arg`."""
@@ -1150,6 +1149,37 @@ def type_of(v: Val) -> str:
 
 def opaque_why(v: Val) -> str:
     return v.what if isinstance(v, Opaque) else "a value that cannot be read"
+
+
+_INT_MAX = 2**63 - 1
+
+
+def _number(src: Src, node: Node) -> int | float:
+    """A number literal, range-checked as Nix reads it: an integer above 2⁶³−1 or a
+    float that overflows is an error of the file (``number-range``), never a silent
+    ``inf`` or a Python error on a 5000-digit literal."""
+    from solver.errors import InputError
+
+    text = src.text(node)
+    value: int | float
+    if node.type == "integer_expression":
+        digits = text.lstrip("0") or "0"
+        ok = len(digits) <= 19 and int(digits) <= _INT_MAX
+        value = int(digits) if ok else 0
+        what = "an integer outside the 64-bit range"
+    else:
+        value = float(text)
+        ok = value not in (float("inf"), float("-inf"))
+        what = "a float that overflows"
+    if not ok:
+        shown = text if len(text) <= 30 else text[:27] + "..."
+        raise InputError.single(
+            "number-range",
+            f"{src.display}: `{shown}' is {what}; Nix rejects it when it reads the file",
+            src.location(node),
+            hint="use a smaller number, or a string",
+        )
+    return value
 
 
 def abs_path(v: Scalar) -> str:

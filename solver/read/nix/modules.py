@@ -235,6 +235,10 @@ class ModuleReader(Reader):
                 loc,
             )
             return None
+        if kind == "unreadable":
+            self.skip(written, "it cannot be read (no permission to look at it)", loc)
+        elif kind == "other":
+            self.skip(written, "not a regular file (a device, FIFO or socket)", loc)
         return target if kind == "file" else None
 
     def import_path(self, val: Scalar, tolerant: bool = False) -> Val | None:
