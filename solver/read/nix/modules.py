@@ -32,15 +32,20 @@ from solver.location import Location, Path
 from solver.read import Skipped, display_name
 from solver.read.fs import Files, Refused
 from solver.read.nix.eval import (
+    _NIXPKGS,
     Attrs,
     Field,
+    If,
     Lambda,
     ListV,
+    Merge,
     Opaque,
+    Override,
     Reader,
     Scalar,
     Scope,
     Thunk,
+    Unbound,
     Val,
     get_attr,
     ready,
@@ -390,13 +395,21 @@ class Flake:
                 if name != "self":
                     f = fields[0]
                     self.inputs.add(
-                        name, Field(f.key_src, f.key, ready(_Input(f.key_src, f.key, name)))
+                        name, Field(f.key_src, f.key, ready(_input(f.key_src, f.key, name)))
                     )
         outputs = get_attr(root, "outputs")
         if outputs is None:
             return
         if isinstance(outputs, Lambda):
             fn = outputs
+            # an argument of `outputs' not declared in `inputs' is an input too (from the
+            # flake registry); `nixpkgs' is the one whose `lib' is known
+            formals = fn.node.child_by_field_name("formals") if fn.node is not None else None
+            for formal in formals.children_by_field_name("formal") if formals is not None else ():
+                ident = formal.child_by_field_name("name")
+                name = src.text(ident)
+                if name in _NIXPKGS and name not in self.inputs.fields:
+                    self.inputs.add(name, Field(src, ident, ready(_input(src, ident, name))))
             self._outputs = Thunk(lambda: self.reader.call(fn, ready(self.inputs)))
         else:
             self._outputs = ready(outputs)
@@ -553,6 +566,13 @@ class _Input(Opaque):
         super().__init__(src, node, f"the flake input `{name}'")
 
 
+def _input(src: Src | None, node: Node | None, name: str) -> Opaque:
+    """A flake input; ``nixpkgs`` is unknown but for its ``lib`` (the ``lib`` shim)."""
+    if name in _NIXPKGS:
+        return Unbound(src, node, f"the flake input `{name}'", name)
+    return _Input(src, node, name)
+
+
 # -- the clan's own modules ---------------------------------------------------------------
 
 
@@ -668,6 +688,11 @@ class _Clan:
                 self.add_clan_module(th.force())
 
     def add_inventory(self, origin: Field | None, val: Val, mid: int) -> None:
+        if isinstance(val, (Override, If, Merge)):
+            # `inventory = lib.mkMerge [ … ]` / `lib.mkIf c { … }` / `lib.mkDefault { … }`:
+            # the merge discharges them (an override applies to each attribute)
+            self.inventory_defs.append((origin, val, mid))
+            return
         attrs = self.module_value(val, "the inventory", ())
         if attrs is None:
             return
