@@ -282,8 +282,17 @@ class Merger:
         priority other than 100 is kept in its JSON form (None: when strictly inside
         ``settings``)."""
         level: list[tuple[Origin, Any, int, int]] = []
+        plain = True
         for origin, v, mid in defs:
-            self._discharge(path, origin, v, mid, level)
+            if isinstance(v, Thunk):
+                v = v.force()
+            if isinstance(v, (Opaque, Lambda)):  # a wrapper, or unreadable
+                self._discharge(path, origin, v, mid, level)
+                plain = False
+            else:
+                level.append((origin, v, mid, PLAIN_PRIO))
+        if plain:  # the common case: no wrapper
+            return self._combine(path, [(o, v, m, ()) for o, v, m, _ in level])
         if not level:
             return MISSING
         best = min(x[3] for x in level)
