@@ -99,7 +99,7 @@ def test_oracle_stand_ins_behave_like_the_real_inputs() -> None:
     assert split["machines"]["kiosk"]["tags"] == ["all", "backup-clients", "nixos"]
 
     with_if = _nix(_case("oracle-with-if"))
-    assert with_if["machines"]["desk"]["tags"] == ["all", "nixos", "staff"]  # mkDefault lost
+    assert with_if["machines"]["desk"]["tags"] == ["all", "nixos", "staff"]  # mkDefault dropped
     assert with_if["machines"]["printer"]["machineClass"] == "nixos"  # mkForce won
     assert "media" not in with_if["machines"] and "media" not in with_if["instances"]
 

@@ -12,11 +12,15 @@ from typing import TYPE_CHECKING, Any
 from solver.location import Location, Part, Path, format_path
 from solver.read.nix.eval import (
     Attrs,
+    If,
     Lambda,
     ListV,
+    Merge,
     Opaque,
+    Override,
     Scalar,
     Thunk,
+    ready,
 )
 
 if TYPE_CHECKING:
@@ -52,8 +56,32 @@ class JsonV:
         self.origin = origin
 
 
-Origin = Any  # Field | JsonOrigin | None
+Origin = Any  # Field | JsonOrigin | _Unwrapped | None
 Def = tuple[Origin, Any, int]  # (origin of the key, Val | Thunk | JsonV, definition id)
+# a kept definition: origin, value (no wrapper), definition id, the overrides left around
+# it (outermost first; pushed down to its attributes)
+_Val = tuple[Origin, Any, int, tuple[Override, ...]]
+PLAIN_PRIO = 100  # the priority of a definition without `mkOverride' (lib.modules)
+
+
+class _Unwrapped:
+    """The origin of a value taken out of ``mkIf`` / ``mkMerge`` / ``mkOverride``: the key
+    of the definition, and the outermost wrapper, whose location stands in for the
+    value's when the value has none."""
+
+    __slots__ = ("origin", "wrapper")
+
+    def __init__(self, origin: Origin, wrapper: Any) -> None:
+        self.origin = origin
+        self.wrapper = wrapper
+
+    def key_location(self) -> Location | None:
+        o = self.origin
+        return o.key_location() if o is not None and hasattr(o, "key_location") else None
+
+
+def _unwrapped(origin: Origin, wrapper: Any) -> Origin:
+    return origin if isinstance(origin, _Unwrapped) else _Unwrapped(origin, wrapper)
 
 
 class ClanLocator:
@@ -72,6 +100,8 @@ class ClanLocator:
                 return origin.locator.locate(origin.jpath + path[cut:], part)
             key = origin.key_location() if origin is not None else None
             value = val.location() if hasattr(val, "location") else None
+            if value is None and isinstance(origin, _Unwrapped):
+                value = origin.wrapper.location()
             if cut == len(path) and part == "key":
                 return key or value
             return value or key
@@ -127,6 +157,13 @@ def _is_settings(path: Path) -> bool:
     )
 
 
+def _inside_settings(path: Path, at: bool = False) -> bool:
+    """Whether `path` is strictly inside a ``settings`` value (or, with `at`, is one)."""
+    if "settings" not in path:
+        return False
+    return any(_is_settings(path[:k]) for k in range(4, len(path) + (1 if at else 0)))
+
+
 def _show(value: Any) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -150,6 +187,7 @@ class Merger:
         self.locator = ClanLocator()
         self.notes: list[Diagnostic] = []
         self.errors: list[Diagnostic] = []
+        self._next_mid = -(1 << 20)  # ids of `mkMerge' items (clan module ids are > 0)
 
     def _diag(
         self,
@@ -206,37 +244,157 @@ class Merger:
         if isinstance(val, JsonV):
             return val.origin.locator.locate(val.origin.jpath, "value")
         loc = val.location() if hasattr(val, "location") else None
+        if loc is None and isinstance(origin, _Unwrapped):
+            loc = origin.wrapper.location()
         if loc is None and origin is not None and hasattr(origin, "key_location"):
             loc = origin.key_location()
         return loc
 
     def merge(self, path: Path, defs: list[Def]) -> Any:
-        entries = self.locator.entries
+        """The merged value of the definitions `defs` of `path`, as clan-core's module
+        system gives it (``lib/modules.nix``): ``mkMerge`` / ``mkIf`` are discharged,
+        then only the definitions with the lowest priority number are kept (plain = 100)
+        and merged. A wrapper left inside a kept definition (``mkForce (mkDefault {…})``)
+        is pushed down to the attributes of its attribute set. Inside ``settings`` (a
+        module clan-core evaluates later, per machine) an override keeps its JSON form
+        ``{"_type": "override", "priority": P, "content": V}``.
+
+        At the root (the inventory itself, merged here with the definitions of other
+        clan options) nothing is dropped: an override around a whole inventory applies
+        to each of its attributes."""
         if len(defs) == 1:  # fast path: one definition of a scalar
-            origin, v, _ = defs[0]
+            origin, v, mid = defs[0]
             if isinstance(v, Thunk):
                 v = v.force()
             if type(v) is Scalar:
-                entries.setdefault(path, (origin, v))
+                self.locator.entries.setdefault(path, (origin, v))
                 return _scalar_data(v)
-            defs = [(origin, v, defs[0][2])]
-        vals: list[tuple[Origin, Any, int]] = []
+            defs = [(origin, v, mid)]
+        if not path:
+            vals: list[_Val] = []
+            for origin, v, mid in defs:
+                self._unwrap(path, origin, v, mid, (), vals)
+            return self._combine(path, vals)
+        return self._level(path, defs, None)
+
+    def _level(self, path: Path, defs: list[Def], wrap: bool | None) -> Any:
+        """`defs` discharged, filtered by priority and merged. `wrap`: whether a winning
+        priority other than 100 is kept in its JSON form (None: when strictly inside
+        ``settings``)."""
+        level: list[tuple[Origin, Any, int, int]] = []
+        plain = True
         for origin, v, mid in defs:
             if isinstance(v, Thunk):
                 v = v.force()
-            if path not in entries:
-                entries[path] = (v.origin if isinstance(v, JsonV) else origin, v)
-            if isinstance(v, Lambda):
-                v = Opaque(v.src, v.node, "a function")
-            if isinstance(v, Opaque):
-                self.opaque(path, v.what, v.location() or self._def_location(origin, v, path))
-                continue
-            vals.append((origin, v, mid))
+            if isinstance(v, (Opaque, Lambda)):  # a wrapper, or unreadable
+                self._discharge(path, origin, v, mid, level)
+                plain = False
+            else:
+                level.append((origin, v, mid, PLAIN_PRIO))
+        if plain:  # the common case: no wrapper
+            return self._combine(path, [(o, v, m, ()) for o, v, m, _ in level])
+        if not level:
+            return MISSING
+        best = min(x[3] for x in level)
+        vals: list[_Val] = []
+        for origin, v, mid, prio in level:
+            if prio != best:
+                continue  # overridden: dropped, as the module system does
+            if isinstance(v, Override):
+                self._unwrap(path, _unwrapped(origin, v), v.content, mid, (), vals)
+            else:
+                vals.append((origin, v, mid, ()))
+        if best != PLAIN_PRIO and (wrap if wrap is not None else _inside_settings(path)):
+            got = self._combine(path, vals)
+            if got is MISSING:
+                return MISSING
+            return {"_type": "override", "priority": best, "content": got}
+        return self._combine(path, vals)
+
+    def _fresh(self) -> int:
+        """A definition id for one item of a ``mkMerge`` (a definition of its own)."""
+        self._next_mid -= 1
+        return self._next_mid
+
+    def _unreadable(self, path: Path, origin: Origin, v: Any) -> None:
+        if path not in self.locator.entries:
+            self.locator.entries[path] = (origin, v)
+        if isinstance(v, Lambda):
+            v = Opaque(v.src, v.node, "a function")
+        self.opaque(path, v.what, v.location() or self._def_location(origin, v, path))
+
+    def _discharge(
+        self, path: Path, origin: Origin, v: Any, mid: int, out: list[tuple[Origin, Any, int, int]]
+    ) -> None:
+        """``dischargeProperties``: `v` as definitions with their priority (an override
+        is kept whole: its content is read only if it wins)."""
+        if isinstance(v, Thunk):
+            v = v.force()
+        if isinstance(v, Merge):
+            o = _unwrapped(origin, v)
+            for th in v.items:
+                self._discharge(path, o, th, self._fresh(), out)
+        elif isinstance(v, If):
+            if v.cond:
+                self._discharge(path, _unwrapped(origin, v), v.content, mid, out)
+        elif isinstance(v, Override):
+            out.append((origin, v, mid, v.prio))
+        elif isinstance(v, (Lambda, Opaque)):
+            self._unreadable(path, origin, v)
+        else:
+            out.append((origin, v, mid, PLAIN_PRIO))
+
+    def _unwrap(
+        self,
+        path: Path,
+        origin: Origin,
+        v: Any,
+        mid: int,
+        res: tuple[Override, ...],
+        out: list[_Val],
+    ) -> None:
+        """The content of a kept definition: ``mkMerge`` / ``mkIf`` discharged, the
+        overrides still around it collected in `res` (outermost first)."""
+        if isinstance(v, Thunk):
+            v = v.force()
+        if isinstance(v, Merge):
+            o = _unwrapped(origin, v)
+            for th in v.items:
+                self._unwrap(path, o, th, self._fresh(), res, out)
+        elif isinstance(v, If):
+            if v.cond:
+                self._unwrap(path, _unwrapped(origin, v), v.content, mid, res, out)
+        elif isinstance(v, Override):
+            self._unwrap(path, _unwrapped(origin, v), v.content, mid, (*res, v), out)
+        elif isinstance(v, (Lambda, Opaque)):
+            self._unreadable(path, origin, v)
+        else:
+            out.append((origin, v, mid, res))
+
+    def _combine(self, path: Path, vals: list[_Val]) -> Any:
+        """Merge the kept definitions `vals` of `path`."""
+        entries = self.locator.entries
         if not vals:
             return MISSING
+        if any(x[3] for x in vals) and _inside_settings(path, True):
+            # overrides left inside a kept definition, in settings: values of the
+            # settings module, which sees them per machine; kept in their JSON form
+            again: list[Def] = []
+            seen: set[int] = set()
+            for origin, v, mid, res in vals:
+                if not res:
+                    again.append((origin, v, mid))
+                elif id(res[0]) not in seen:
+                    seen.add(id(res[0]))
+                    again.append((origin, res[0], mid))
+            return self._level(path, again, True)
+        for origin, v, _mid, _res in vals:
+            if path not in entries:
+                entries[path] = (v.origin if isinstance(v, JsonV) else origin, v)
+            break
 
         shown = "inventory" + ("." + format_path(path) if path else "") if len(vals) > 1 else ""
-        if len(vals) > 1 and _is_settings(path) and len({mid for _, _, mid in vals}) > 1:
+        if len(vals) > 1 and _is_settings(path) and len({x[2] for x in vals}) > 1:
             first = vals[0]
             from solver.diagnostics import Related
 
@@ -254,18 +412,18 @@ class Merger:
                             path=format_path(path),
                             location=self._def_location(o, v, path),
                         )
-                        for o, v, _ in others
+                        for o, v, _, _ in others
                     ),
                     hint="define the settings of a role, machine or tag in one place only",
                 )
             )
             vals = [x for x in vals if x[2] == first[2]]
-        kinds = {_kind(v) for _, v, _ in vals} if len(vals) > 1 else {_kind(vals[0][1])}
+        kinds = {_kind(x[1]) for x in vals} if len(vals) > 1 else {_kind(vals[0][1])}
         if kinds == {"attrs"}:
             if len(vals) == 1 and isinstance(vals[0][1], JsonV):
                 return vals[0][1].data  # one JSON subtree: nothing to merge or record
             children: dict[str, list[Def]] = {}
-            for _origin, v, mid in vals:
+            for _origin, v, mid, res in vals:
                 if isinstance(v, JsonV):
                     jo = v.origin
                     for k, x in v.data.items():
@@ -275,7 +433,10 @@ class Merger:
                 assert isinstance(v, Attrs)
                 for name, fields in v.fields.items():
                     for f in fields:
-                        children.setdefault(name, []).append((f, f.value, mid))
+                        th = f.value
+                        for w in reversed(res):  # pushed down to each attribute
+                            th = ready(Override(w.src, w.node, w.prio, th))
+                        children.setdefault(name, []).append((f, th, mid))
                 for dyn in v.dynamic:
                     self.opaque(path, dyn.what, dyn.src.location(dyn.node), parent=True)
             out: dict[str, Any] = {}
@@ -284,12 +445,12 @@ class Merger:
                 if r is not MISSING:
                     out[name] = r
             return out
-        if len(kinds) == 1 and len(vals) > 1 and len({mid for _, _, mid in vals}) < len(vals):
+        if len(kinds) == 1 and len(vals) > 1 and len({x[2] for x in vals}) < len(vals):
             self._already_defined(path, vals)
             vals = vals[:1]
         if kinds == {"list"}:
             items: list[Any] = []
-            for _origin, v, mid in vals:
+            for _origin, v, mid, _res in vals:
                 if isinstance(v, JsonV):
                     jo = v.origin
                     for j, x in enumerate(v.data):
@@ -304,7 +465,7 @@ class Merger:
                         items.append(r)
             return items
         if len(kinds) > 1:
-            first_val = self.merge(path, [vals[0]])
+            first_val = self.merge(path, [vals[0][:3]])
             self.errors.append(
                 self._diag(
                     "error",
@@ -317,14 +478,14 @@ class Merger:
                         path,
                         [
                             (o, v, _kind(v) if _kind(v) != "attrs" else "an attribute set")
-                            for o, v, _ in vals[1:]
+                            for o, v, _, _ in vals[1:]
                         ],
                     ),
                     hint="define the value in one place, or give every definition the same type",
                 )
             )
             return first_val
-        values = [v.data if isinstance(v, JsonV) else _scalar_data(v) for _, v, _ in vals]
+        values = [v.data if isinstance(v, JsonV) else _scalar_data(v) for _, v, _, _ in vals]
         first = values[0]
         differing = [
             (d, x) for d, x in zip(vals[1:], values[1:], strict=True) if not _equal(first, x)
@@ -357,11 +518,11 @@ class Merger:
             for origin, v, what in defs
         )
 
-    def _already_defined(self, path: Path, vals: list[tuple[Origin, Any, int]]) -> None:
+    def _already_defined(self, path: Path, vals: list[_Val]) -> None:
         from solver.diagnostics import Related
 
         seen: dict[int, tuple[Origin, Any]] = {}
-        for origin, v, mid in vals:
+        for origin, v, mid, _res in vals:
             if mid in seen:
                 first = seen[mid]
                 here = origin.key_location() if hasattr(origin, "key_location") else None

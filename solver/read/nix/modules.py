@@ -34,9 +34,12 @@ from solver.read.fs import Files, Refused
 from solver.read.nix.eval import (
     Attrs,
     Field,
+    If,
     Lambda,
     ListV,
+    Merge,
     Opaque,
+    Override,
     Reader,
     Scalar,
     Scope,
@@ -790,6 +793,11 @@ class _Clan:
                 self.add_clan_module(th.force())
 
     def add_inventory(self, origin: Field | None, val: Val, mid: int) -> None:
+        if isinstance(val, (Override, If, Merge)):
+            # `inventory = lib.mkMerge [ … ]` / `lib.mkIf c { … }` / `lib.mkDefault { … }`:
+            # the merge discharges them (an override applies to each attribute)
+            self.inventory_defs.append((origin, val, mid))
+            return
         attrs = self.module_value(val, "the inventory", ())
         if attrs is None:
             return

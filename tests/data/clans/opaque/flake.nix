@@ -20,7 +20,7 @@
           instances = {
             monitoring = {
               roles.server.machines.head = { };
-              roles.client.tags = if builtins.currentTime > 0 then [ "ci" ] else [ "worker" ];
+              roles.client.tags = if self ? ci then [ "ci" ] else [ "worker" ];
               roles.client.settings.labels = with lib; mapAttrs (n: v: v) self.labels;
               roles.client.settings.interval = 30;
             };
