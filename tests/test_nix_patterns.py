@@ -217,3 +217,87 @@ def test_outputs_argument_without_declared_input(tmp_path: Path) -> None:
     report = check(root)
     assert members(report) == {"ssh": {"server": ["x"]}}
     assert unread(report) == []
+
+
+def test_local_modules_registered_from_a_read_dir_of_flake_modules(tmp_path: Path) -> None:
+    """``imports = lib.filter lib.filesystem.pathIsRegularFile (map (p:
+    ./${p}/flake-module.nix) (lib.attrNames (lib.readDir ./.)))``: one flake-parts module
+    per service folder, each registering ``clan.modules."@me/x"``; the instance using it
+    is not an unknown module."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": """{
+  inputs.flake-parts.url = "x";
+  inputs.clan-core.url = "y";
+  outputs = inputs@{ flake-parts, ... }:
+    flake-parts.lib.mkFlake { inherit inputs; } {
+      imports = [ ./services/flake-module.nix ./clan.nix ];
+    };
+}
+""",
+            "services/flake-module.nix": """{ lib, ... }:
+{
+  imports = lib.filter lib.filesystem.pathIsRegularFile (
+    map (path: ./${path}/flake-module.nix) (lib.attrNames (lib.readDir ./.))
+  );
+}
+""",
+            "services/web/flake-module.nix": """{ lib, self, ... }:
+{
+  clan.modules."@me/web" = lib.modules.importApply ./default.nix { inherit self; };
+}
+""",
+            "services/web/default.nix": """{ self }:
+{
+  _class = "clan.service";
+  manifest.name = "@me/web";
+  roles.server.description = "serves";
+}
+""",
+            "clan.nix": """{
+  clan.inventory.machines.a = { };
+  clan.inventory.instances.web = {
+    module = { name = "@me/web"; input = "self"; };
+    roles.server.machines.a = { };
+  };
+}
+""",
+        },
+    )
+    report = check(root)
+    assert members(report) == {"web": {"server": ["a"]}}
+    assert [d.code for d in report.diagnostics if d.severity != "info"] == []
+    assert unread(report) == []
+
+
+def test_sshd_certificate_settings_of_the_snapshot_are_known(tmp_path: Path) -> None:
+    """``roles.server.settings.certificate.enable`` and ``generateRootKey`` exist in
+    clan-core's sshd (public clans set them): no false unknown-setting."""
+    import json
+
+    inv = tmp_path / "inventory.json"
+    inv.write_text(
+        json.dumps(
+            {
+                "machines": {"a": {}},
+                "instances": {
+                    "sshd": {
+                        "module": {"name": "sshd"},
+                        "roles": {
+                            "server": {
+                                "machines": {"a": {}},
+                                "settings": {
+                                    "certificate": {"enable": False},
+                                    "generateRootKey": True,
+                                },
+                            }
+                        },
+                    }
+                },
+            }
+        )
+    )
+    assert [d.code for d in check(inv).diagnostics] == []
+    inv.write_text(inv.read_text().replace("generateRootKey", "generateRootKeys"))
+    assert [d.code for d in check(inv).diagnostics] == ["unknown-setting"]

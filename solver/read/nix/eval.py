@@ -522,7 +522,7 @@ class Reader:
             return self.variable(src, node, src.text(node), scope)
         if t == "path_expression":
             if node.named_child_count != 1 or node.named_children[0].type != "path_fragment":
-                return Opaque(src, node, "a path with interpolation")
+                return self._interpolated_path(src, node, scope)
             return Scalar(src, node, src.text(node), is_path=True)
         if t == "list_expression":
             items = [self.thunk(src, c, scope) for c in node.children_by_field_name("element")]
@@ -646,6 +646,23 @@ class Reader:
                 )
             return StorePath(src, node, os.path.normpath(store + rest))
         return Scalar(src, node, text.replace("\x00", ""))
+
+    def _interpolated_path(self, src: Src, node: Node, scope: Scope) -> Val:
+        """``./${name}/default.nix``: a path whose interpolated parts are known strings."""
+        parts: list[str] = []
+        for child in node.named_children:
+            if child.type == "path_fragment":
+                parts.append(src.text(child))
+            elif child.type == "interpolation":
+                inner = self.eval(src, child.child_by_field_name("expression"), scope)
+                if not (
+                    isinstance(inner, Scalar) and isinstance(inner.value, str) and not inner.is_path
+                ):
+                    return Opaque(src, node, f"a path with interpolation (`{_snippet(src, node)}')")
+                parts.append(inner.value)
+            else:
+                return Opaque(src, node, f"a path with interpolation (`{_snippet(src, node)}')")
+        return Scalar(src, node, "".join(parts), is_path=True)
 
     def _local_path(self, v: Val) -> str | None:
         """The local file a value interpolated into a string stands for: a path, a

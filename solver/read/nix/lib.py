@@ -67,7 +67,16 @@ _LIB: dict[str, Builtin] = {}
 _BUILTINS: dict[str, Builtin] = {}
 _GLOBALS = ("import", "map", "toString", "throw", "abort", "baseNameOf", "dirOf", "isNull")
 _GLOBALS_SET = frozenset((*_GLOBALS, "removeAttrs", "builtins"))
-_NAMESPACES = ("attrsets", "lists", "strings", "trivial", "modules", "debug", "fixedPoints")
+_NAMESPACES = (
+    "attrsets",
+    "lists",
+    "strings",
+    "trivial",
+    "modules",
+    "debug",
+    "fixedPoints",
+    "filesystem",
+)
 
 
 def _reg(
@@ -975,6 +984,35 @@ def _path_exists(r: Reader, a: list[Thunk], site: Site) -> Val:
     if exists is None:
         raise Unknown(f"a path outside the clan ({path})")
     return Scalar(site[0], site[1], exists)
+
+
+def _path_type(r: Reader, path: str) -> str | None:
+    """``regular``, ``directory``, ``symlink``, ``unknown`` or ``missing`` (None: may
+    not be looked at)."""
+    parent, name = os.path.split(os.path.normpath(path))
+    entries = r.read_dir(parent)
+    if entries is None:
+        # a parent that exists but is no folder (`./file.nix/x`): the path is missing
+        return None if r.path_exists(parent) is None else "missing"
+    return entries.get(name, "missing")
+
+
+@_lib("pathIsRegularFile", 1)
+def _path_is_regular_file(r: Reader, a: list[Thunk], site: Site) -> Val:
+    path = _path(a[0])
+    kind = _path_type(r, path)
+    if kind is None:
+        raise Unknown(f"a path outside the clan ({path})")
+    return Scalar(site[0], site[1], kind == "regular")
+
+
+@_lib("pathIsDirectory", 1)
+def _path_is_directory(r: Reader, a: list[Thunk], site: Site) -> Val:
+    path = _path(a[0])
+    kind = _path_type(r, path)
+    if kind is None:
+        raise Unknown(f"a path outside the clan ({path})")
+    return Scalar(site[0], site[1], kind == "directory")
 
 
 @_reg("readFile", 1)
