@@ -259,3 +259,280 @@ def test_vendored_clan_core_agrees_with_the_hand_kept_catalogue() -> None:
     # every service that declares an interface has one read
     assert all(rs.interface is not None for m in read.values() for rs in m.roles.values())
     assert cat.notes == []  # nothing of the 31 services was left unread
+
+
+# -- locating the pinned clan-core ---------------------------------------------------------
+
+# (narHash, store dir, store path) from Nix 2.8: `nix hash path DIR` / `nix-hash --type
+# sha256 DIR`, then `[NIX_STORE_DIR=…] nix-store --print-fixed-path --recursive sha256 HEX
+# source`.
+KNOWN_PATHS = [
+    (
+        "sha256-SQ6yIQYazG3I99qNks68hkHZYfp8ufFQd1KSTAGUS1s=",
+        "/nix/store",
+        "/nix/store/by5hi2lfw7byb1bbhslhv20afy2649pb-source",
+    ),
+    ("sha256:" + "0" * 64, "/nix/store", "/nix/store/bqfq4db6nwycmkdrql9igsbrayqsw3g2-source"),
+    (
+        "sha256:490eb221061acc6dc8f7da8d92cebc8641d961fa7cb9f1507752924c01944b5b",
+        "/tmp/fakestore",
+        "/tmp/fakestore/jki3zf28y02z7bqaf3939m3c8pb2n29a-source",
+    ),
+]
+
+
+@pytest.mark.parametrize(("nar", "store", "expected"), KNOWN_PATHS)
+def test_store_path_of_a_flake_input_source(nar: str, store: str, expected: str) -> None:
+    from solver.catalogue.source import fixed_source_path
+
+    assert fixed_source_path(nar, store) == expected
+
+
+NAR = KNOWN_PATHS[0][0]
+STORE_NAME = "by5hi2lfw7byb1bbhslhv20afy2649pb-source"
+OLD_NAR = KNOWN_PATHS[1][0]
+
+
+def lock(clan_core_ref: object, nodes: dict[str, object], root_inputs: dict[str, object]) -> str:
+    data = {
+        "nodes": {
+            "root": {
+                "inputs": {**root_inputs, **({"clan-core": clan_core_ref} if clan_core_ref else {})}
+            },
+            **nodes,
+        },
+        "root": "root",
+        "version": 7,
+    }
+    return json.dumps(data)
+
+
+GIT_NODE = {
+    "locked": {
+        "narHash": NAR,
+        "rev": "abcdef1234567890",
+        "type": "git",
+        "url": "https://git.clan.lol/clan/clan-core",
+    },
+    "original": {"type": "git", "url": "https://git.clan.lol/clan/clan-core"},
+}
+TARBALL_NODE = {
+    "locked": {
+        "narHash": NAR,
+        "type": "tarball",
+        "url": "https://git.clan.lol/clan/clan-core/archive/main.tar.gz",
+    },
+    "original": {
+        "type": "tarball",
+        "url": "https://git.clan.lol/clan/clan-core/archive/main.tar.gz",
+    },
+}
+
+SMALL_SERVICE = """\
+{ lib, ... }: {
+  _class = "clan.service";
+  manifest.name = "clan-core/admin";
+  roles.default.interface = { lib, ... }: {
+    options.allowedKeys = lib.mkOption { type = lib.types.attrsOf lib.types.str; default = { }; };
+%s
+  };
+}
+"""
+NEW_OPTION = (
+    "    options.certificate.enable = lib.mkOption { type = lib.types.bool; default = true; };"
+)
+
+
+SSHD_SERVICE = """\
+{ lib, ... }: {
+  _class = "clan.service";
+  manifest.name = "clan-core/sshd";
+  roles.client = { };
+  roles.server.interface = { lib, ... }: {
+    options.rotateKeys = lib.mkOption { type = lib.types.bool; default = false; };
+  };
+}
+"""
+
+
+def clan(
+    tmp_path: Path, lock_text: str | None, settings: dict[str, object], module: str = "admin"
+) -> Path:
+    d = tmp_path / "clan"
+    (d / ".git").mkdir(parents=True)
+    inv = {
+        "machines": {"jon": {}},
+        "instances": {
+            module: {
+                "module": {"name": module},
+                "roles": {
+                    "server" if module == "sshd" else "default": {
+                        "machines": {"jon": {}},
+                        "settings": settings,
+                    }
+                },
+            }
+        },
+    }
+    (d / "inventory.json").write_text(json.dumps(inv))
+    if lock_text is not None:
+        (d / "flake.lock").write_text(lock_text)
+    return d
+
+
+@pytest.fixture
+def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    s = tmp_path / "store"
+    s.mkdir()
+    monkeypatch.setenv("INVENTORY_SOLVER_NIX_STORE", str(s))
+    monkeypatch.setenv("INVENTORY_SOLVER_CACHE_DIR", str(tmp_path / "cache"))
+    return s
+
+
+def codes(report: object) -> list[str]:
+    return [d.code for d in report.diagnostics]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("nodes", "ref", "root_inputs"),
+    [
+        ({"clan-core": GIT_NODE}, "clan-core", {}),
+        ({"clan-core_2": TARBALL_NODE}, "clan-core_2", {}),
+        # root's clan-core follows the one of another input
+        (
+            {
+                "other": {"inputs": {"clan-core": "clan-core_3"}, "locked": {}},
+                "clan-core_3": GIT_NODE,
+            },
+            ["other", "clan-core"],
+            {"other": "other"},
+        ),
+        # no input named clan-core: the one whose url names it
+        ({"clan": GIT_NODE}, None, {"clan": "clan"}),
+    ],
+)
+def test_pinned_clan_core_is_used_from_the_store(
+    tmp_path: Path,
+    store: Path,
+    nodes: dict[str, object],
+    ref: object,
+    root_inputs: dict[str, object],
+) -> None:
+    import solver
+
+    write_checkout(store / STORE_NAME, {"sshd": SSHD_SERVICE})
+    d = clan(tmp_path, lock(ref, nodes, root_inputs), {"rotateKeys": True}, "sshd")
+    r = solver.check(d / "inventory.json")
+    assert "unknown-setting" not in codes(r) and "catalogue-source" not in codes(r)
+    # the same clan against the built-in catalogue (no store path): the option is unknown
+    (store / STORE_NAME).rename(store / "gone")
+    r = solver.check(d / "inventory.json")
+    infos = [x for x in r.diagnostics if x.code == "catalogue-source"]
+    assert len(infos) == 1 and "d7c35d912" in infos[0].message
+    assert STORE_NAME in infos[0].message
+    assert "unknown-setting" in codes(r)
+
+
+def test_no_clan_core_in_the_lock_says_nothing(tmp_path: Path, store: Path) -> None:
+    import solver
+
+    d = clan(
+        tmp_path, lock(None, {"nixpkgs": {"locked": {"narHash": NAR}}}, {"nixpkgs": "nixpkgs"}), {}
+    )
+    assert "catalogue-source" not in codes(solver.check(d / "inventory.json"))
+    d2 = clan(tmp_path / "b", None, {})
+    assert "catalogue-source" not in codes(solver.check(d2 / "inventory.json"))
+
+
+def test_option_of_a_newer_revision(tmp_path: Path, store: Path) -> None:
+    """An option only the newer clan-core declares: an error against the old, clean
+    against the new; a misspelt one gets a did-you-mean over the role's options."""
+    from click.testing import CliRunner
+
+    from solver.cli import cli
+
+    old = write_checkout(tmp_path / "old", {"admin": SMALL_SERVICE % ""})
+    new = write_checkout(tmp_path / "new", {"admin": SMALL_SERVICE % NEW_OPTION})
+    d = clan(tmp_path, None, {"certificate": {"enable": False}, "allowedkeys": {}})
+    inv = str(d / "inventory.json")
+
+    def run(*args: str) -> str:
+        res = CliRunner().invoke(cli, ["check", "--format", "json", *args, inv])
+        assert res.exit_code == 1, res.output
+        return res.output
+
+    against_old = json.loads(run("--clan-core", str(old)))["diagnostics"]
+    against_new = json.loads(run("--clan-core", str(new)))["diagnostics"]
+    old_paths = sorted(x["path"] for x in against_old if x["code"] == "unknown-setting")
+    new_paths = sorted(x["path"] for x in against_new if x["code"] == "unknown-setting")
+    assert old_paths == [
+        "instances.admin.roles.default.settings.allowedkeys",
+        "instances.admin.roles.default.settings.certificate",
+    ]
+    assert new_paths == ["instances.admin.roles.default.settings.allowedkeys"]
+    (typo,) = [x for x in against_new if x["code"] == "unknown-setting"]
+    assert typo["hint"].startswith('did you mean "allowedKeys"?')
+    # the project config's `clan-core` key does the same
+    (d / "inventory-solver.toml").write_text(f'clan-core = "{new}"\n')
+    res = CliRunner().invoke(
+        cli,
+        [
+            "check",
+            "--no-cache",
+            "--config",
+            str(d / "inventory-solver.toml"),
+            "--format",
+            "json",
+            inv,
+        ],
+    )
+    paths = [
+        x["path"] for x in json.loads(res.output)["diagnostics"] if x["code"] == "unknown-setting"
+    ]
+    assert paths == ["instances.admin.roles.default.settings.allowedkeys"]
+
+
+def test_not_a_checkout_is_an_input_error(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from solver.cli import cli
+
+    d = clan(tmp_path, None, {})
+    res = CliRunner().invoke(
+        cli, ["check", "--clan-core", str(tmp_path), str(d / "inventory.json")]
+    )
+    assert res.exit_code == 2
+    assert "not a clan-core checkout" in res.output
+
+
+def test_read_catalogue_is_cached_per_checkout_content(tmp_path: Path, store: Path) -> None:
+    from solver.catalogue import source
+
+    root = write_checkout(tmp_path / "cc", {"admin": SMALL_SERVICE % ""})
+    first, _ = source.read_modules(str(root))
+    assert list((tmp_path / "cache" / "clancore").iterdir())
+    second, _ = source.read_modules(str(root))
+    assert second == first
+    # an edited service is read again
+    (root / "clanServices" / "admin" / "default.nix").write_text(SMALL_SERVICE % NEW_OPTION)
+    third, _ = source.read_modules(str(root))
+    opts = third[0]["roles"]["default"]["interface"]
+    assert sorted(opts) == ["allowedKeys", "certificate"]
+
+
+def test_layering_keeps_curated_knowledge() -> None:
+    from solver.catalogue.source import layered
+
+    root = _vendor()
+    cat = read_checkout(str(root))
+    lay = layered([m.model_dump(exclude_defaults=True) for m in cat.modules])
+    wg = lay.get(None, "wireguard", "service")
+    assert wg is not None and wg.incompatible_roles  # curated: controller and peer
+    assert wg.roles["controller"].description  # read: clan-core's own wording
+    mon = lay.get(None, "monitoring", "service")
+    assert mon is not None and mon.role_counts
+    users = lay.get(None, "users", "service")
+    assert users is not None and users.roles["default"].interface is not None
+    desc = users.roles["default"].interface["user"].description or ""
+    assert "computed default" in desc
+    assert lay.get(None, "borgbackup", "legacy") is not None  # legacy modules stay
