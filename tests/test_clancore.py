@@ -536,3 +536,22 @@ def test_layering_keeps_curated_knowledge() -> None:
     desc = users.roles["default"].interface["user"].description or ""
     assert "computed default" in desc
     assert lay.get(None, "borgbackup", "legacy") is not None  # legacy modules stay
+
+
+def test_result_cache_follows_the_store(
+    tmp_path: Path, store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached answer is not reused once the pinned clan-core appears in (or leaves) the
+    store: the run's record includes the store probe and flake.lock."""
+    from tests.test_cache import _inprocess
+
+    write_checkout(store / STORE_NAME, {"sshd": SSHD_SERVICE})
+    d = clan(tmp_path, lock("clan-core", {"clan-core": GIT_NODE}, {}), {"rotateKeys": True}, "sshd")
+    monkeypatch.chdir(d)
+    cache = tmp_path / "result-cache"
+    args = ["check", "--format", "concise", "inventory.json"]
+    first = _inprocess(args, cache)
+    assert first == _inprocess(args, cache) and "unknown-setting" not in first[1]
+    (store / STORE_NAME).rename(store / "elsewhere")
+    code, out, _ = _inprocess(args, cache)
+    assert "catalogue-source" in out and "unknown-setting" in out and code == 1

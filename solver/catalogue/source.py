@@ -205,10 +205,10 @@ def find_lock(start: str) -> str | None:
 
 
 def _code_stamp() -> str:
-    from solver.catalogue import clancore
-
+    here = os.path.dirname(os.path.abspath(__file__))
     parts = []
-    for mod in (clancore.__file__, __file__, os.path.join(os.path.dirname(__file__), "model.py")):
+    for mod in ("clancore.py", "source.py", "model.py"):  # (not imported: the cache hit
+        mod = os.path.join(here, mod)  # path does not load the Nix reader)
         st = os.stat(mod)
         parts.append(f"{st.st_size}:{st.st_mtime_ns}")
     return ";".join(parts)
@@ -224,9 +224,10 @@ def _cache_file(root: str) -> str | None:
     return os.path.join(base, "clancore", key[:32] + ".json")
 
 
-def read_modules(root: str) -> tuple[list[dict[str, Any]], list[str]]:
+def read_modules(root: str, immutable: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
     """The services of a checkout as raw catalogue entries and the notes of what could
-    not be read; from the cache when the checkout is unchanged."""
+    not be read; from the cache when the checkout is unchanged (`immutable`: a Nix store
+    path, whose name is the hash of its content: the cached entry is used unchecked)."""
     from solver.files import Entry, Files
 
     path = _cache_file(root)
@@ -234,6 +235,8 @@ def read_modules(root: str) -> tuple[list[dict[str, Any]], list[str]]:
         try:
             with open(path, encoding="utf-8") as fh:
                 entry = json.load(fh)
+            if immutable:
+                return entry["modules"], entry["notes"]
             record = [Entry(k, p, d) for k, p, d in entry["record"]]
             if Files(root).still_valid(record):
                 _note(root, record)
@@ -352,7 +355,7 @@ def choose(clan_core: str | None, start: str | None) -> Chosen:
             pinned = None
         _note(files.root, files.record())
     if pinned is not None and pinned.found is not None:
-        modules, notes = read_modules(pinned.found)
+        modules, notes = read_modules(pinned.found, immutable=True)
         chosen = Chosen(layered(modules), "flake.lock", pinned.found)
         chosen.catalogue.files.append(pinned.found)
         chosen.notes += [_not_read(n) for n in notes]
