@@ -71,6 +71,8 @@ class Options:
     """What a run should do, beyond the input itself."""
 
     modules: Sequence[str] = ()  # user catalogue files
+    clan_core: str | None = None  # a clan-core checkout to read the catalogue from
+    clan_path: str | None = None  # the input: its flake.lock names the pinned clan-core
     extra_modules: Sequence[ModuleSpec] = ()
     resolve: bool = True  # build the resolution (members, settings), not only findings
     settings: bool = True  # merge settings into the resolution
@@ -103,7 +105,13 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
         inv, diags = validate(loaded.data, loaded.locator)
         diags = list(loaded.notes) + diags
         if catalogue is None:
-            catalogue = load_catalogue(opts.modules, [*loaded.modules, *opts.extra_modules])
+            from solver.catalogue.source import choose
+
+            chosen = choose(opts.clan_core, opts.clan_path)
+            diags += chosen.notes
+            catalogue = load_catalogue(
+                opts.modules, [*loaded.modules, *opts.extra_modules], base=chosen.catalogue
+            )
     with t.phase("facts"):
         from solver import facts as facts_mod
 
@@ -215,11 +223,14 @@ def check(
     modules: Sequence[str | os.PathLike[str]] = (),
     rules: Sequence[str | os.PathLike[str]] = (),
     resolve: bool = True,
+    clan_core: str | os.PathLike[str] | None = None,
 ) -> Report:
     """Check an inventory (a file, a clan directory, or the data itself).
 
     Returns a :class:`~solver.report.Report` with every finding and, unless
-    ``resolve=False``, the resolution (``report.resolution.machines["jon"]``). Raises
+    ``resolve=False``, the resolution (``report.resolution.machines["jon"]``).
+    ``clan_core`` is a clan-core checkout to read the module catalogue from (default: the
+    one the clan's flake.lock pins, when its source is in the Nix store). Raises
     :class:`~solver.errors.InputError` when the input cannot be used.
     """
     opts = Options(
@@ -227,6 +238,8 @@ def check(
         rules=[os.fspath(r) for r in rules],
         resolve=resolve,
         settings=resolve,
+        clan_core=None if clan_core is None else os.fspath(clan_core),
+        clan_path=None if isinstance(source, dict) else os.fspath(source or "."),
     )
     with collector_paused():
         return run(_load(source, opts.timings), opts)

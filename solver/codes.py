@@ -110,6 +110,15 @@ _ALL: list[CodeInfo] = [
         input=True,
     ),
     CodeInfo(
+        "catalogue-source",
+        "info",
+        "where the module catalogue comes from",
+        "The clan pins a clan-core in flake.lock whose source is not in the Nix store, so "
+        "modules, roles and settings are checked against the built-in catalogue (its "
+        "clan-core revision is named); or part of a clan-core checkout could not be read.",
+        "evaluate the clan once (its inputs are then in the store) or pass --clan-core PATH",
+    ),
+    CodeInfo(
         "config-error",
         "error",
         "invalid project configuration",

@@ -3,6 +3,7 @@
 
 ```toml
 modules = ["clan-modules.toml"]        # extra catalogue files (relative to this file)
+clan-core = "../clan-core"             # read the catalogue from this clan-core checkout
 rules = ["policies/backup.lp"]         # user policies
 policy-timeout = 5                     # seconds, more than 0 and at most 3600
 strict = false                         # exit 1 when the read is incomplete (--strict)
@@ -60,6 +61,7 @@ class Config(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True, defer_build=True)
 
     modules: list[str] = Field(default_factory=list)
+    clan_core: str | None = Field(default=None, alias="clan-core")
     rules: list[str] = Field(default_factory=list)
     policy_timeout: float = Field(default=5.0, alias="policy-timeout")
     strict: bool = False
@@ -163,6 +165,8 @@ def find(explicit: str | None = None, start: str = ".") -> Config:
         raise InputError(diags) from None
     base = os.path.dirname(os.path.abspath(path))
     cfg.modules = [os.path.join(base, m) for m in cfg.modules]
+    if cfg.clan_core is not None:
+        cfg.clan_core = os.path.join(base, os.path.expanduser(cfg.clan_core))
     _confine_rules(cfg.rules, base, shown, text)
     cfg.rules = [os.path.join(base, r) for r in cfg.rules]
     cfg.file = shown

@@ -29,15 +29,17 @@ def execute(args: RunArgs) -> Report:
     modules = [*cfg.modules, *args.modules]
     rules = [*cfg.rules, *args.rules]
     timeout = args.policy_timeout or cfg.policy_timeout
+    path = args.paths[0] if args.paths else None
     opts = Options(
         modules=modules,
+        clan_core=args.clan_core or cfg.clan_core,
+        clan_path=path or ".",
         rules=rules,
         resolve=args.resolve,
         settings=args.resolve if args.settings is None else args.settings,
         policy_timeout=timeout,
         timings=timings,
     )
-    path = args.paths[0] if args.paths else None
     with collector_paused(), timings.phase("read"):
         if args.use_eval:
             from solver.read.nix_eval import load_eval

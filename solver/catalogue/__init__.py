@@ -149,9 +149,14 @@ def read_file(path: str) -> list[ModuleSpec]:
         raise InputError(diags) from None
 
 
-def load(extra_files: Iterable[str] = (), extra_specs: Iterable[ModuleSpec] = ()) -> Catalogue:
-    """The built-in catalogue, then modules found in the sources, then user files."""
-    cat = builtin()
+def load(
+    extra_files: Iterable[str] = (),
+    extra_specs: Iterable[ModuleSpec] = (),
+    base: Catalogue | None = None,
+) -> Catalogue:
+    """The built-in catalogue (or `base`: one read from clan-core, see
+    :mod:`solver.catalogue.source`), then modules found in the sources, then user files."""
+    cat = builtin() if base is None else base
     cat.add(extra_specs)
     for f in extra_files:
         cat.add(read_file(f))

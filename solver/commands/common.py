@@ -30,7 +30,7 @@ def check_policy_timeout(
 
 
 def input_options(f: F) -> F:
-    """--modules, --rules, --config, --eval, --no-cache, --timings."""
+    """--modules, --clan-core, --rules, --config, --eval, --no-cache, --timings."""
     opts = [
         click.option(
             "--modules",
@@ -38,6 +38,14 @@ def input_options(f: F) -> F:
             multiple=True,
             type=click.Path(dir_okay=False),
             help="Extra module catalogue file (TOML or JSON); repeatable.",
+        ),
+        click.option(
+            "--clan-core",
+            "clan_core",
+            type=click.Path(file_okay=False),
+            default=None,
+            help="Read the module catalogue from this clan-core checkout (default: the "
+            "clan-core the clan's flake.lock pins, when its source is in the Nix store).",
         ),
         click.option(
             "--rules",
@@ -79,6 +87,7 @@ def input_options(f: F) -> F:
 class RunArgs:
     paths: tuple[str, ...]
     modules: tuple[str, ...] = ()
+    clan_core: str | None = None
     rules: tuple[str, ...] = ()
     config_file: str | None = None
     use_eval: bool = False
