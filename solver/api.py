@@ -112,6 +112,7 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
             catalogue = load_catalogue(
                 opts.modules, [*loaded.modules, *opts.extra_modules], base=chosen.catalogue
             )
+        catalogue = catalogue.with_core_inputs(loaded.clan_core_inputs)
     with t.phase("facts"):
         from solver import facts as facts_mod
 

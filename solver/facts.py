@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from solver.catalogue import CLAN_CORE_INPUTS, Catalogue, ModuleKey
+from solver.catalogue import Catalogue, ModuleKey
 from solver.catalogue.model import ModuleSpec
 from solver.location import Path, format_path
 from solver.model import Inventory
@@ -133,7 +133,7 @@ def build(
 
     for k, info in enumerate(side.modules, 1):
         emit(f"module({k}).")
-        if info.key[0] is None or info.key[0] in CLAN_CORE_INPUTS:
+        if info.key[0] is None or info.key[0] in cat.core_inputs:
             emit(f"module_from_clan_core({k}).")
         spec = info.spec
         if spec is None:

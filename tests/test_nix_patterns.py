@@ -301,3 +301,65 @@ def test_sshd_certificate_settings_of_the_snapshot_are_known(tmp_path: Path) -> 
     assert [d.code for d in check(inv).diagnostics] == []
     inv.write_text(inv.read_text().replace("generateRootKey", "generateRootKeys"))
     assert [d.code for d in check(inv).diagnostics] == ["unknown-setting"]
+
+
+def test_helpers_from_special_args_mapped_in_imports(tmp_path: Path) -> None:
+    """``mkFlake { specialArgs.helpers = import ./helpers.nix; }`` and
+    ``imports = map helpers.mkHost [ … ]``: one module per host, made by a helper."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": """{
+  inputs.clan-core.url = "git+https://git.clan.lol/clan/clan-core";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake
+    { inherit inputs; specialArgs.helpers = import ./helpers.nix; } {
+    imports = [ inputs.clan-core.flakeModules.default ./hosts.nix ];
+    clan.inventory.instances.sshd.roles.server.tags.all = { };
+    clan.inventory.instances.wifi.roles.default.tags.wifi = { };
+  };
+}
+""",
+            "hosts.nix": """{ helpers, ... }:
+{
+  imports = map helpers.mkHost [
+    { name = "a"; }
+    { name = "b"; tags = [ "wifi" ]; }
+  ];
+}
+""",
+            "helpers.nix": """{
+  mkHost = { name, tags ? [ ] }: { clan.inventory.machines.${name}.tags = tags; };
+}
+""",
+        },
+    )
+    report = check(root)
+    assert members(report) == {"sshd": {"server": ["a", "b"]}, "wifi": {"default": ["b"]}}
+    assert unread(report) == []
+
+
+def test_clan_core_input_under_another_name(tmp_path: Path) -> None:
+    """``inputs.clan.url = "…/clan-core"`` and ``module.input = "clan"``: clan-core's own
+    sshd, not an unknown module of another input."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": """{
+  inputs.clan.url = "git+https://git.clan.lol/clan/clan-core";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } {
+    imports = [ inputs.clan.flakeModules.default ];
+    clan.inventory.machines.a = { };
+    clan.inventory.instances.sshd = {
+      module = { name = "sshd"; input = "clan"; };
+      roles.server.tags.all = { };
+      roles.server.settings.authorizedKeyz = { };
+    };
+  };
+}
+""",
+        },
+    )
+    report = check(root)
+    assert members(report) == {"sshd": {"server": ["a"]}}
+    # the module is known, so its interface is checked
+    assert [d.code for d in report.diagnostics] == ["unknown-setting"]

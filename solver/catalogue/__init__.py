@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -36,6 +37,16 @@ class Catalogue:
     modules: dict[ModuleKey, ModuleSpec] = field(default_factory=dict)
     raw: dict[ModuleKey, dict[str, Any]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # flake input names that mean clan-core itself (`clan-core`, or the clan's own name
+    # for it: `inputs.clan.url = "…/clan-core"`)
+    core_inputs: frozenset[str] = CLAN_CORE_INPUTS
+
+    def with_core_inputs(self, names: Iterable[str]) -> Catalogue:
+        """The same catalogue where `names` also name clan-core's input."""
+        extra = frozenset(names) - self.core_inputs
+        if not extra:
+            return self
+        return dataclasses.replace(self, core_inputs=self.core_inputs | extra)
 
     def add(self, specs: Iterable[ModuleSpec]) -> None:
         for spec in specs:
@@ -51,7 +62,7 @@ class Catalogue:
 
     def get(self, input: str | None, name: str, kind: ModuleKind) -> ModuleSpec | None:
         found = self._lookup((input, name, kind))
-        if found is None and input in CLAN_CORE_INPUTS:
+        if found is None and input in self.core_inputs:
             found = self._lookup((None, name, kind))
         return found
 

@@ -51,6 +51,8 @@ class Loaded:
     opaque_count: int = 0
     # everything the reader consumed (files, listings, probes): the result cache's key
     reads: list[Entry] = field(default_factory=list)
+    # flake inputs that are clan-core under another name (`inputs.clan.url = …clan-core`)
+    clan_core_inputs: list[str] = field(default_factory=list)
 
 
 def display_name(path: str) -> str:

@@ -287,6 +287,7 @@ def _load_clan(target: str) -> Loaded:
         skipped=skipped,
         opaque_count=sum(1 for n in merger.notes if n.code == "opaque-value"),
         reads=files.record(),
+        clan_core_inputs=sorted(reader.clan_core_inputs) if reader is not None else [],
     )
 
 

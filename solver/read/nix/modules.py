@@ -154,6 +154,9 @@ class ModuleReader(Reader):
     def __init__(self, files: Files, display: Callable[[str], str] = display_name) -> None:
         super().__init__(display, root=files.root)
         self.fs = files
+        # names of flake inputs that are clan-core (`inputs.clan.url = "…/clan-core"`):
+        # `module.input = "<name>"` then means clan-core's own modules
+        self.clan_core_inputs: set[str] = set()
         self.skipped: list[Skipped] = []
         self.clan_calls: dict[tuple[str, int], ClanCall] = {}
         self.flakes: dict[tuple[str, int], FlakeParts] = {}
@@ -477,6 +480,8 @@ class Flake:
         declared = get_attr(root, "inputs")
         if isinstance(declared, Attrs):
             for name, fields in declared.fields.items():
+                if name != "self" and _names_clan_core(get_attr(declared, name)):
+                    self.reader.clan_core_inputs.add(name)
                 if name != "self":
                     f = fields[0]
                     self.inputs.add(
@@ -546,6 +551,7 @@ class Flake:
                                 force(g.value)
         if self.reader.flakes:
             for fp in list(self.reader.flakes.values()):
+                self._special_args(fp.args.force())
                 self.walk_flake_parts([fp.module])
         for call in list(self.reader.clan_calls.values()):
             self.add_clan(call)
@@ -588,6 +594,14 @@ class Flake:
                 if isinstance(v, Attrs):
                     for g in v.fields.get("clan", []):
                         self.add_clan(g.value.force())
+
+    def _special_args(self, args: Val) -> None:
+        """``mkFlake { specialArgs.helpers = …; } { … }``: arguments of every module."""
+        special = get_attr(args, "specialArgs") if isinstance(args, Attrs) else None
+        if isinstance(special, Attrs):
+            for name, fields in special.fields.items():
+                if name not in self.args.fields:
+                    self.args.fields[name] = list(fields)
 
     def _module_args(self) -> None:
         """``_module.args.<name> = …`` of any module is an argument of every module (the
@@ -658,6 +672,12 @@ class Flake:
                 val.location(),
             )
         )
+
+
+def _names_clan_core(decl: Val | None) -> bool:
+    """Whether an input declaration (``inputs.clan.url = "…/clan-core…"``) is clan-core."""
+    url = get_attr(decl, "url") if isinstance(decl, Attrs) else None
+    return isinstance(url, Scalar) and isinstance(url.value, str) and "clan-core" in url.value
 
 
 def _lib() -> Val:
