@@ -50,7 +50,7 @@ def test_a_darwin_machine_gets_nothing_of_a_nixos_only_service(tmp_path: Path) -
                     "module": {"name": "wireguard"},
                     "roles": {
                         "controller": {"machines": {"pc": {}}},
-                        "peer": {"tags": {"all": {}}},
+                        "peer": {"machines": {"mac": {}}},
                     },
                 },
             },
