@@ -121,7 +121,7 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
             for d in loaded.notes
             if d.code == "opaque-value" and d.args.get("membership")
         ]
-        program, side = facts_mod.build(inv, catalogue, opaque)
+        program, side = facts_mod.build(inv, catalogue, opaque, _unread_local(loaded))
         settings_diags: list[Diagnostic] = []
         from solver import settings as settings_mod
 
@@ -183,6 +183,33 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
     return make_report(
         resolution or empty_resolution(), diags, loaded.files, coverage=coverage_of(loaded)
     )
+
+
+def _unread_local(loaded: Loaded) -> frozenset[str] | bool:
+    """The clan's own modules that could not be read (see :func:`solver.facts.build`)."""
+    names: set[str] = set()
+    for d in loaded.notes:
+        if d.code != "opaque-value":
+            continue
+        path = d.args.get("inventory_path")
+        if isinstance(path, list) and path:
+            if path == ["modules"]:
+                return True
+            if len(path) == 2 and path[0] == "modules" and isinstance(path[1], str):
+                names.add(path[1])
+        elif d.path == "modules":
+            return True
+        elif d.path.startswith("modules."):
+            rest = d.path[len("modules.") :]
+            if rest.startswith('"'):
+                import json
+
+                try:
+                    rest = json.loads(rest)
+                except ValueError:
+                    continue
+            names.add(rest)
+    return frozenset(names)
 
 
 def make_report(

@@ -88,12 +88,18 @@ def _legacy_name(mod: str, iname: str, used: set[str]) -> str:
 
 
 def build(
-    inv: Inventory, cat: Catalogue, opaque: list[Path] | None = None
+    inv: Inventory,
+    cat: Catalogue,
+    opaque: list[Path] | None = None,
+    unread_local: frozenset[str] | bool = frozenset(),
 ) -> tuple[str, SideTable]:
     """The fact program for `inv` against `cat`, and the side table back to names.
 
     `opaque` lists inventory paths whose values could not be read (Nix expressions that
-    are not plain data) and that decide membership.
+    are not plain data) and that decide membership. `unread_local` names the clan's own
+    modules (``modules.<name>``, input ``self``) that could not be read statically, or is
+    True when the clan's ``modules`` set itself could not be read (then every ``self``
+    module is unread): that is already said once, at the module.
     """
     side = SideTable()
     nid = side.names
@@ -135,6 +141,11 @@ def build(
         emit(f"module({k}).")
         if info.key[0] is None or info.key[0] in cat.core_inputs:
             emit(f"module_from_clan_core({k}).")
+        if info.key[0] == "self" and (
+            unread_local is True
+            or (isinstance(unread_local, frozenset) and info.key[1] in unread_local)
+        ):
+            emit(f"module_local_unread({k}).")
         spec = info.spec
         if spec is None:
             continue

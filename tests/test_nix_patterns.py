@@ -363,3 +363,41 @@ def test_clan_core_input_under_another_name(tmp_path: Path) -> None:
     assert members(report) == {"sshd": {"server": ["a"]}}
     # the module is known, so its interface is checked
     assert [d.code for d in report.diagnostics] == ["unknown-setting"]
+
+
+def test_a_local_module_that_cannot_be_read_is_said_once(tmp_path: Path) -> None:
+    """The clan's own module registry built by code this reader does not know
+    (``clan.modules = config.flake.modules."clan.service"`` of another framework), or a
+    local module whose file is missing: one note where it is defined, and no
+    ``unknown-module`` warning per instance that uses it."""
+    root = write(
+        tmp_path,
+        {
+            "flake.nix": """{
+  inputs.clan-core.url = "git+https://git.clan.lol/clan/clan-core";
+  inputs.aspects.url = "github:someone/aspects";
+  outputs = inputs: inputs.flake-parts.lib.mkFlake { inherit inputs; } ({ config, ... }: {
+    imports = [ inputs.clan-core.flakeModules.default inputs.aspects.flakeModule ];
+    clan.modules = config.flake.modules."clan.service";
+    clan.inventory.machines.a = { };
+    clan.inventory.instances.foo = { module.input = "self"; roles.default.tags.all = { }; };
+    clan.inventory.instances.bar = { module.input = "self"; roles.default.tags.all = { }; };
+  });
+}
+""",
+        },
+    )
+    report = check(root)
+    assert [d.code for d in report.diagnostics] == ["opaque-value"]
+    assert members(report) == {"bar": {"default": ["a"]}, "foo": {"default": ["a"]}}
+    (root / "flake.nix").write_text(
+        (root / "flake.nix")
+        .read_text()
+        .replace('config.flake.modules."clan.service"', "{ foo = ./missing.nix; }")
+    )
+    report = check(root)
+    codes = sorted(d.code for d in report.diagnostics)
+    # foo's file is missing (said once, at the module); bar is simply unknown
+    assert codes == ["opaque-value", "unknown-module"]
+    [unknown] = [d for d in report.diagnostics if d.code == "unknown-module"]
+    assert "'bar'" in unknown.message
