@@ -221,7 +221,7 @@ _ALL: list[CodeInfo] = [
         "The instance's module is not in the built-in catalogue or any user catalogue. "
         "For clan-core modules (no `module.input`) this is an error, as in clan-core; for "
         "modules from another input it is a warning, because inventory-solver cannot see "
-        "them: add them with --modules. A module of the clan's own (`input = \"self\"`) "
+        'them: add them with --modules. A module of the clan\'s own (`input = "self"`) '
         "whose definition could not be read statically is not reported here: that is said "
         "once, as an opaque-value note where the module is defined. The instance is still "
         "resolved.",
