@@ -1,4 +1,4 @@
-"""The command line: ``inventory-solver check | resolve | explain | test``.
+"""The command line: ``inventory-solver check | resolve | explain | test | lsp``.
 
 One module per subcommand under ``solver/commands/``; each is imported only when its
 command runs, so ``check`` does not pay for the others.
