@@ -68,6 +68,28 @@ def test_a_mistake_in_the_buffer_is_published_and_cleared_when_fixed(
     assert (clan / "inventory.json").read_text() == FIXED
 
 
+def test_a_burst_of_edits_is_checked_once_for_its_last_text(client: Client, clan: Path) -> None:
+    uri = client.open(clan / "inventory.json", FIXED)
+    client.diagnostics(uri)
+    texts = [FIXED.replace('"sara": {}', f'"sara": {{}}, "m{n}": {{}}') for n in range(5)]
+    texts.append(MISTAKE)
+    for version, text in enumerate(texts, start=2):
+        client.change(uri, text, version)
+    last = len(texts) + 1
+    published = []
+    while True:
+        msg = client.wait(
+            lambda m: (
+                m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
+            )
+        )
+        published.append(msg["params"])
+        if msg["params"].get("version") == last:
+            break
+    assert len(published) < len(texts)  # not one check per keystroke
+    assert "unknown-machine" in {d["code"] for d in published[-1]["diagnostics"]}
+
+
 def test_a_syntax_error_while_typing_is_located(client: Client, clan: Path) -> None:
     uri = client.open(clan / "inventory.json", FIXED)
     client.diagnostics(uri)
