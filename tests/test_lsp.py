@@ -90,6 +90,20 @@ def test_a_burst_of_edits_is_checked_once_for_its_last_text(client: Client, clan
     assert "unknown-machine" in {d["code"] for d in published[-1]["diagnostics"]}
 
 
+def test_the_other_side_of_a_conflict_is_a_related_location(client: Client, clan: Path) -> None:
+    text = (Path(__file__).parent.parent / "examples" / "mistakes" / "inventory.json").read_text()
+    (clan / "inventory.json").write_text(text)
+    uri = client.open(clan / "inventory.json", text)
+    diags = client.diagnostics(uri)
+    mismatch = next(d for d in diags if d["code"] == "class-mismatch")
+    [rel] = mismatch["relatedInformation"]
+    assert rel["location"]["uri"] == uri
+    mac = next(n for n, ln in enumerate(text.splitlines()) if '"mac"' in ln)
+    assert rel["location"]["range"]["start"]["line"] == mac
+    assert "machineClass of 'mac'" in rel["message"]
+    assert {d["severity"] for d in diags} >= {1, 2}  # errors and warnings, as in the CLI
+
+
 def test_a_syntax_error_while_typing_is_located(client: Client, clan: Path) -> None:
     uri = client.open(clan / "inventory.json", FIXED)
     client.diagnostics(uri)
