@@ -1,6 +1,6 @@
 """inventory-solver: check clan inventories with clingo.
 
-Library use::
+Library use (the public names are listed in ``__all__`` and documented in docs/api.md)::
 
     import solver
     report = solver.check("inventory.json")
@@ -18,29 +18,63 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from solver.api import check
-    from solver.diagnostics import Diagnostic
+    from solver.api import IncompleteRead, check, resolve
+    from solver.diagnostics import Diagnostic, Related
     from solver.errors import InputError
-    from solver.report import Report, Resolution
+    from solver.location import Location
+    from solver.report import (
+        Assignment,
+        Coverage,
+        InstanceResolution,
+        MachineResolution,
+        ModuleRef,
+        OpaqueValue,
+        Report,
+        Resolution,
+        RoleResolution,
+        SkippedFile,
+        Summary,
+        Via,
+    )
 
-__all__ = ["Diagnostic", "InputError", "Report", "Resolution", "__version__", "check"]
+__all__ = [
+    "Assignment",
+    "Coverage",
+    "Diagnostic",
+    "IncompleteRead",
+    "InputError",
+    "InstanceResolution",
+    "Location",
+    "MachineResolution",
+    "ModuleRef",
+    "OpaqueValue",
+    "Related",
+    "Report",
+    "Resolution",
+    "RoleResolution",
+    "SkippedFile",
+    "Summary",
+    "Via",
+    "__version__",
+    "check",
+    "resolve",
+]
+
+# where each public name lives; imported on first use, so that `import solver` stays cheap
+_HOMES = {
+    "check": "solver.api",
+    "resolve": "solver.api",
+    "IncompleteRead": "solver.api",
+    "Diagnostic": "solver.diagnostics",
+    "Related": "solver.diagnostics",
+    "InputError": "solver.errors",
+    "Location": "solver.location",
+}
 
 
-def __getattr__(name: str) -> Any:  # lazy: `import solver` stays cheap
-    if name == "check":
-        from solver.api import check
+def __getattr__(name: str) -> Any:
+    if name in __all__ and name != "__version__":
+        import importlib
 
-        return check
-    if name == "Diagnostic":
-        from solver.diagnostics import Diagnostic
-
-        return Diagnostic
-    if name == "InputError":
-        from solver.errors import InputError
-
-        return InputError
-    if name in ("Report", "Resolution"):
-        from solver import report
-
-        return getattr(report, name)
+        return getattr(importlib.import_module(_HOMES.get(name, "solver.report")), name)
     raise AttributeError(name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -20,9 +20,10 @@ from solver.catalogue.model import ModuleSpec
 from solver.diagnostics import Diagnostic, sort_diagnostics
 from solver.location import NullLocator
 from solver.read import Loaded
-from solver.report import Coverage, Report, Summary, construct, empty_resolution
+from solver.report import Coverage, Report, Resolution, Summary, construct, empty_resolution
 
 if TYPE_CHECKING:
+    from solver.config import Config
     from solver.policy_source import Source
 
 
@@ -245,29 +246,309 @@ def make_report(
     )
 
 
-def check(
-    source: str | os.PathLike[str] | dict[str, Any] | None = None,
-    *,
-    modules: Sequence[str | os.PathLike[str]] = (),
-    rules: Sequence[str | os.PathLike[str]] = (),
-    resolve: bool = True,
-    clan_core: str | os.PathLike[str] | None = None,
-) -> Report:
-    """Check an inventory (a file, a clan directory, or the data itself).
+@dataclass
+class CheckOptions:
+    """Everything a check needs besides its input: the one options object behind both
+    ``inventory-solver check`` (built from the command line by :mod:`solver.runner`) and
+    :func:`check` (built from its keyword arguments).
 
-    Returns a :class:`~solver.report.Report` with every finding and, unless
-    ``resolve=False``, the resolution (``report.resolution.machines["jon"]``).
-    ``clan_core`` is a clan-core checkout to read the module catalogue from (default: the
-    one the clan's flake.lock pins, when its source is in the Nix store). Raises
-    :class:`~solver.errors.InputError` when the input cannot be used.
-    """
-    opts = Options(
-        modules=[os.fspath(m) for m in modules],
-        rules=[os.fspath(r) for r in rules],
-        resolve=resolve,
-        settings=resolve,
-        clan_core=None if clan_core is None else os.fspath(clan_core),
-        clan_path=None if isinstance(source, dict) else os.fspath(source or "."),
+    ``config``: ``True`` finds ``inventory-solver.toml`` (or ``[tool.inventory-solver]``
+    in ``pyproject.toml``) from ``config_start`` upward; ``None`` or ``False`` uses no
+    config; a string names the file. Everything else adds to (``modules``, ``rules``,
+    ``severity``, ``ignore``) or overrides (``strict``, ``policy_timeout``) the config."""
+
+    config: str | bool | None = True
+    config_start: str = "."
+    use_eval: bool = False
+    strict: bool | None = None
+    modules: Sequence[str] = ()
+    rules: Sequence[str] = ()
+    policy_timeout: float | None = None
+    severity: Mapping[str, str] | None = None
+    ignore: Sequence[Mapping[str, str]] | None = None
+    resolve: bool = True
+    settings: bool | None = None  # merge settings into the resolution (default: = resolve)
+    clan_core: str | None = None  # a clan-core checkout to read the catalogue from
+
+
+@dataclass
+class Checked:
+    """What :func:`check_with` produced: the report, what was read, and the config used."""
+
+    report: Report
+    loaded: Loaded
+    config: Config
+    strict: bool
+
+
+def find_config(opts: CheckOptions) -> Config:
+    """The project config `opts` asks for, with its `severity` and `ignore` overrides."""
+    from solver import config as config_mod
+
+    if opts.config is True:
+        cfg = config_mod.find(None, start=opts.config_start)
+    elif isinstance(opts.config, str):
+        cfg = config_mod.find(opts.config)
+    else:
+        cfg = config_mod.Config.model_construct()
+    if opts.severity or opts.ignore:
+        from pydantic import ValidationError
+
+        try:
+            extra = config_mod.Config.model_validate(
+                {
+                    "severity": dict(opts.severity or {}),
+                    "ignore": [dict(i) for i in opts.ignore or ()],
+                }
+            )
+        except ValidationError as exc:
+            from solver.location import format_path
+
+            why = "; ".join(
+                f"{format_path(tuple(e['loc']))}: {e['msg']}"
+                for e in exc.errors(include_url=False, include_input=False)
+            )
+            raise ValueError(f"solver.check: {why}") from None
+        cfg = cfg.model_copy(
+            update={
+                "severity": {**cfg.severity, **extra.severity},
+                "ignore": [*cfg.ignore, *extra.ignore],
+            }
+        )
+    return cfg
+
+
+def check_with(
+    source: str | dict[str, Any] | None,
+    opts: CheckOptions,
+    timings: Timings | None = None,
+) -> Checked:
+    """Config, read, pipeline, config applied: one check, as the CLI and :func:`check`
+    run it. `source` is a path (``None``: the clan found from the current directory) or
+    the inventory data itself."""
+    from solver import config as config_mod
+
+    timings = timings or Timings()
+    with timings.phase("config"):
+        cfg = find_config(opts)
+    options = Options(
+        modules=[*cfg.modules, *opts.modules],
+        rules=[*cfg.rules, *opts.rules],
+        resolve=opts.resolve,
+        settings=opts.resolve if opts.settings is None else opts.settings,
+        policy_timeout=opts.policy_timeout or cfg.policy_timeout,
+        timings=timings,
+        clan_core=opts.clan_core or cfg.clan_core,
+        clan_path=None if isinstance(source, dict) else (source or "."),
     )
     with collector_paused():
-        return run(_load(source, opts.timings), opts)
+        if isinstance(source, dict):
+            loaded = _load(source, timings)
+        else:
+            with timings.phase("read"):
+                if opts.use_eval:
+                    from solver.read.nix_eval import load_eval
+                    from solver.root import default_target
+
+                    loaded = load_eval(source or default_target())
+                else:
+                    from solver.read import load
+
+                    loaded = load(source)
+        report = run(loaded, options)
+    with timings.phase("config"):
+        report = config_mod.apply(cfg, report)
+    strict = cfg.strict if opts.strict is None else opts.strict
+    return Checked(report=report, loaded=loaded, config=cfg, strict=strict)
+
+
+class IncompleteRead(Exception):
+    """Raised by ``check(..., strict=True)`` (or with ``strict = true`` in the config) when the
+    inventory was not read completely in a way that affects findings. ``.report`` is the
+    report anyway; ``.gaps`` lists what was not read (as ``Coverage.gaps()``)."""
+
+    def __init__(self, report: Report, gaps: list[str]) -> None:
+        self.report = report
+        self.gaps = gaps
+        super().__init__("the inventory was not read completely: " + "; ".join(gaps))
+
+
+_PathArg = str | os.PathLike[str]
+
+
+def _type_error(name: str, want: str, value: object) -> TypeError:
+    return TypeError(f"solver.check: `{name}` must be {want}, not {type(value).__name__}")
+
+
+def _path_arg(name: str, value: object) -> str:
+    if isinstance(value, str | os.PathLike) and not isinstance(value, bytes):
+        text = os.fspath(value)
+        if isinstance(text, str):
+            return text
+    raise _type_error(name, "a path (str or os.PathLike)", value)
+
+
+def _paths_arg(name: str, value: object) -> list[str]:
+    if isinstance(value, str | os.PathLike) or not isinstance(value, list | tuple):
+        raise _type_error(name, "a list or tuple of paths", value)
+    return [_path_arg(f"{name}[{n}]", v) for n, v in enumerate(value)]
+
+
+def _options(
+    source: object,
+    *,
+    config: object,
+    eval: object,
+    strict: object,
+    modules: object,
+    rules: object,
+    policy_timeout: object,
+    severity: object,
+    ignore: object,
+    resolve: object,
+    clan_core: object = None,
+) -> tuple[str | dict[str, Any] | None, CheckOptions]:
+    """The keyword arguments of :func:`check` and :func:`resolve`, checked for type."""
+    src: str | dict[str, Any] | None
+    if source is None or isinstance(source, dict):
+        src = source
+    elif isinstance(source, str | os.PathLike):
+        src = _path_arg("path", source)
+    else:
+        raise _type_error("path", "a path (str or os.PathLike), a dict or None", source)
+    cfg: str | bool | None
+    if config is None or isinstance(config, bool):
+        cfg = config
+    elif isinstance(config, str | os.PathLike):
+        cfg = _path_arg("config", config)
+    else:
+        raise _type_error("config", "True, None or a path", config)
+    for name, flag in (("eval", eval), ("resolve", resolve)):
+        if not isinstance(flag, bool):
+            raise _type_error(name, "a bool", flag)
+    if strict is not None and not isinstance(strict, bool):
+        raise _type_error("strict", "a bool or None", strict)
+    if policy_timeout is not None:
+        if isinstance(policy_timeout, bool) or not isinstance(policy_timeout, int | float):
+            raise _type_error("policy_timeout", "a number of seconds or None", policy_timeout)
+        from solver.policy_source import timeout_problem
+
+        problem = timeout_problem(policy_timeout)
+        if problem is not None:
+            raise ValueError(f"solver.check: `policy_timeout`: {problem}")
+    if severity is not None and not (
+        isinstance(severity, Mapping)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in severity.items())
+    ):
+        raise _type_error("severity", "a dict of code to severity (str to str) or None", severity)
+    if ignore is not None and not (
+        isinstance(ignore, list | tuple) and all(isinstance(i, Mapping) for i in ignore)
+    ):
+        raise _type_error("ignore", "a list of dicts (code, reason, scopes) or None", ignore)
+    if isinstance(src, str):
+        folder = src if os.path.isdir(src) else os.path.dirname(src) or "."
+    else:
+        folder = "."
+    opts = CheckOptions(
+        config=cfg,
+        config_start=folder,
+        use_eval=bool(eval),
+        strict=strict,
+        modules=_paths_arg("modules", modules),
+        rules=_paths_arg("rules", rules),
+        policy_timeout=float(policy_timeout) if policy_timeout is not None else None,
+        severity=dict(severity) if severity is not None else None,
+        ignore=[dict(i) for i in ignore] if ignore is not None else None,
+        resolve=bool(resolve),
+        clan_core=None if clan_core is None else _path_arg("clan_core", clan_core),
+    )
+    return src, opts
+
+
+def check(
+    path: _PathArg | dict[str, Any] | None = None,
+    *,
+    config: _PathArg | bool | None = True,
+    eval: bool = False,
+    strict: bool | None = None,
+    modules: Sequence[_PathArg] = (),
+    rules: Sequence[_PathArg] = (),
+    policy_timeout: float | None = None,
+    severity: Mapping[str, str] | None = None,
+    ignore: Sequence[Mapping[str, str]] | None = None,
+    resolve: bool = True,
+    clan_core: _PathArg | None = None,
+) -> Report:
+    """Check an inventory (a JSON file, a ``.nix`` file, a clan directory, or the data
+    itself as a dict; ``None``: the clan found from the current directory upward) and
+    return the same :class:`~solver.report.Report` as ``inventory-solver check PATH
+    --format json`` gives.
+
+    * ``config``: ``True`` (default) finds ``inventory-solver.toml`` or
+      ``[tool.inventory-solver]`` in ``pyproject.toml`` from the path's folder upward (the
+      current directory for a dict or ``None``); ``None`` or ``False`` uses none; a path
+      selects the file.
+    * ``eval``: ask Nix (``nix eval --json``) for the inventory (``--eval``).
+    * ``strict``: raise :class:`IncompleteRead` when the inventory was not read
+      completely in a way that affects findings (``--strict``; default: the config's).
+    * ``modules``, ``rules``: extra catalogue files and user policies (``--modules``,
+      ``--rules``), added to the config's.
+    * ``policy_timeout``: seconds a run with user policies may take (``--policy-timeout``).
+    * ``severity``, ``ignore``: per-code severity overrides and ignores, in the config's
+      shape (``{"empty-role": "info"}``, ``[{"code": ..., "reason": ...}]``), added to it.
+    * ``resolve``: ``False`` skips building the resolution (faster; findings only).
+    * ``clan_core``: a clan-core checkout to read the module catalogue from
+      (``--clan-core``; default: the config's, else the one the clan's ``flake.lock``
+      pins when its source is in the Nix store, else the built-in catalogue).
+
+    Raises :class:`~solver.errors.InputError` when the input (or the config) cannot be
+    used, and ``TypeError`` at the call for an argument of the wrong type.
+    """
+    src, opts = _options(
+        path,
+        config=config,
+        eval=eval,
+        strict=strict,
+        modules=modules,
+        rules=rules,
+        policy_timeout=policy_timeout,
+        severity=severity,
+        ignore=ignore,
+        resolve=resolve,
+        clan_core=clan_core,
+    )
+    done = check_with(src, opts)
+    if done.strict:
+        gaps = done.report.coverage.gaps()
+        if gaps:
+            raise IncompleteRead(done.report, gaps)
+    return done.report
+
+
+def resolve(
+    path: _PathArg | dict[str, Any] | None = None,
+    *,
+    config: _PathArg | bool | None = True,
+    eval: bool = False,
+    modules: Sequence[_PathArg] = (),
+    rules: Sequence[_PathArg] = (),
+    policy_timeout: float | None = None,
+    clan_core: _PathArg | None = None,
+) -> Resolution:
+    """Who holds which role, with merged settings: the
+    :class:`~solver.report.Resolution` that ``inventory-solver resolve PATH`` renders.
+    The arguments are those of :func:`check`."""
+    src, opts = _options(
+        path,
+        config=config,
+        eval=eval,
+        strict=None,
+        modules=modules,
+        rules=rules,
+        policy_timeout=policy_timeout,
+        severity=None,
+        ignore=None,
+        resolve=True,
+        clan_core=clan_core,
+    )
+    return check_with(src, opts).report.resolution

@@ -12,6 +12,9 @@ from solver.location import Location
 
 
 class ModuleRef(BaseModel):
+    """The module an instance uses: its name, and the flake input it comes from (``None``:
+    clan-core's own modules)."""
+
     model_config = ConfigDict(frozen=True, defer_build=True)
 
     name: str
@@ -32,6 +35,8 @@ class Via(BaseModel):
 
 
 class RoleResolution(BaseModel):
+    """The members of one role of one instance, and for each member why it holds the role."""
+
     model_config = ConfigDict(defer_build=True)
 
     members: list[str] = Field(description="sorted, de-duplicated machine names")
@@ -39,6 +44,9 @@ class RoleResolution(BaseModel):
 
 
 class InstanceResolution(BaseModel):
+    """One instance (or legacy service instance): its module, whether it is enabled, and its
+    roles with their members."""
+
     model_config = ConfigDict(defer_build=True)
 
     name: str
@@ -49,6 +57,8 @@ class InstanceResolution(BaseModel):
 
 
 class Assignment(BaseModel):
+    """One role a machine holds: in which instance, why, and with what merged settings."""
+
     model_config = ConfigDict(defer_build=True)
 
     instance: str
@@ -61,6 +71,9 @@ class Assignment(BaseModel):
 
 
 class MachineResolution(BaseModel):
+    """One machine: whether it is defined under ``machines``, its class, its tags and the
+    roles it holds."""
+
     model_config = ConfigDict(defer_build=True)
 
     name: str
@@ -82,6 +95,9 @@ class Resolution(BaseModel):
 
 
 class Summary(BaseModel):
+    """Counts of the findings by severity, the findings ignored by the config, and the
+    files read."""
+
     model_config = ConfigDict(defer_build=True)
 
     errors: int = 0

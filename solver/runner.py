@@ -6,7 +6,7 @@ import os
 import sys
 from typing import TYPE_CHECKING
 
-from solver.api import Options, Timings, collector_paused, make_report, run
+from solver.api import Timings, make_report
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -16,47 +16,35 @@ if TYPE_CHECKING:
 
 
 def execute(args: RunArgs) -> Report:
-    """Read, check and post-process the inventory named by `args` (the first path)."""
-    from solver import config as config_mod
+    """Read, check and post-process the inventory named by `args` (the first path): the
+    command line's options as a :class:`~solver.api.CheckOptions`, run by
+    :func:`~solver.api.check_with` as the library runs them. Sets ``args.strict`` to the
+    strictness in force (the config's when ``--strict`` was not given)."""
+    from solver.api import CheckOptions, check_with
 
     timings = Timings()
     if sys.stderr.isatty():
         timings.progress = _progress
-    with timings.phase("config"):
-        cfg = config_mod.find(args.config_file)
-    if args.strict is None:
-        args.strict = cfg.strict
-    modules = [*cfg.modules, *args.modules]
-    rules = [*cfg.rules, *args.rules]
-    timeout = args.policy_timeout or cfg.policy_timeout
-    path = args.paths[0] if args.paths else None
-    opts = Options(
-        modules=modules,
-        clan_core=args.clan_core or cfg.clan_core,
-        clan_path=path or ".",
-        rules=rules,
+    opts = CheckOptions(
+        config=args.config_file or True,
+        config_start=".",  # the command line looks from where it runs
+        use_eval=args.use_eval,
+        strict=args.strict,
+        modules=args.modules,
+        rules=args.rules,
+        policy_timeout=args.policy_timeout,
         resolve=args.resolve,
-        settings=args.resolve if args.settings is None else args.settings,
-        policy_timeout=timeout,
-        timings=timings,
+        settings=args.settings,
+        clan_core=args.clan_core,
     )
-    with collector_paused(), timings.phase("read"):
-        if args.use_eval:
-            from solver.read.nix_eval import load_eval
-            from solver.root import default_target
-
-            loaded = load_eval(path or default_target())
-        else:
-            from solver.read import load
-
-            loaded = load(path)
+    path = args.paths[0] if args.paths else None
+    done = check_with(path, opts, timings)
+    args.strict = done.strict
     from solver import cache
     from solver.files import find_root
 
-    cache.note_reads(find_root(path or "."), loaded.reads)
-    report = run(loaded, opts)
-    with timings.phase("config"):
-        report = config_mod.apply(cfg, report)
+    cache.note_reads(find_root(path or "."), done.loaded.reads)
+    report = done.report
     if timings.shown:  # clear the progress line
         print("\r\x1b[K", end="", file=_terminal(), flush=True)
     if args.timings:

@@ -18,7 +18,9 @@ from solver.commands.common import (
 )
 from solver.errors import InputError
 from solver.location import Locator, Path, format_path
+from solver.read import Loaded
 from solver.render.jsontext import dumps
+from solver.report import Report
 
 
 def explain_code(code: str) -> str | None:
@@ -46,7 +48,6 @@ def _loc(locator: Locator, path: Path) -> str:
 def explain_machine(name: str, args: RunArgs) -> tuple[str, bool]:
     from solver import config as config_mod
     from solver.api import Options, run
-    from solver.model import validate
     from solver.read import load
 
     cfg = config_mod.find(args.config_file)
@@ -56,6 +57,15 @@ def explain_machine(name: str, args: RunArgs) -> tuple[str, bool]:
         Options(modules=[*cfg.modules, *args.modules], rules=[*cfg.rules, *args.rules]),
     )
     report = config_mod.apply(cfg, report)
+    return machine_text(name, loaded, report)
+
+
+def machine_text(name: str, loaded: Loaded, report: Report) -> tuple[str, bool]:
+    """Why machine `name` holds its roles, its settings and its findings, from a run
+    already made (`loaded` read, `report` checked); False when there is no such machine.
+    The language server's hover shows the same text."""
+    from solver.model import validate
+
     inv, _ = validate(loaded.data, loaded.locator)
     loc = loaded.locator
     machine = report.resolution.machines.get(name)
