@@ -1,4 +1,4 @@
-"""The command line: ``inventory-solver check | resolve | explain | test``.
+"""The command line: ``inventory-solver check | resolve | explain | test | diff | graph``.
 
 One module per subcommand under ``solver/commands/``; each is imported only when its
 command runs, so ``check`` does not pay for the others.
@@ -24,6 +24,7 @@ COMMANDS = {
     "resolve": "Show who holds which role (per instance or per machine), with settings.",
     "explain": "Explain a machine (its roles and why) or a diagnostic code.",
     "test": "Run policy tests: inventories with the findings they must produce.",
+    "diff": "Compare the clan at two git revisions: roles, settings, new and fixed findings.",
 }
 
 _CLI: click.Group | None = None
