@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -173,52 +173,107 @@ class Diff:
 
 # --- comparison -------------------------------------------------------------------------
 
+Key = tuple[str, str, str]  # instance, role, machine
+Assigned = tuple[tuple[str, ...], "dict[str, Any] | None"]  # reasons, merged settings
+
+
+@dataclass
+class Snapshot:
+    """What a comparison needs of one report, as plain data (cheap to send between
+    processes, unlike the report's models): defined machines (class, sorted tags),
+    instances (module, enabled), assignments (reasons, merged settings), findings (with
+    their file names already mapped)."""
+
+    machines: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
+    instances: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    assignments: dict[Key, Assigned] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_bytes(self) -> bytes:
+        import orjson
+
+        return orjson.dumps(
+            {
+                "machines": {n: [c, list(t)] for n, (c, t) in self.machines.items()},
+                "instances": {n: [m, e] for n, (m, e) in self.instances.items()},
+                "assignments": [[*k, list(v), s] for k, (v, s) in self.assignments.items()],
+                "findings": [list(f.__dict__.values()) for f in self.findings],
+            }
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Snapshot:
+        import orjson
+
+        d = orjson.loads(data)
+        return cls(
+            machines={n: (c, tuple(t)) for n, (c, t) in d["machines"].items()},
+            instances={n: (m, e) for n, (m, e) in d["instances"].items()},
+            assignments={(i, r, m): (tuple(v), s) for i, r, m, v, s in d["assignments"]},
+            findings=[Finding(*f) for f in d["findings"]],
+        )
+
+
+def snapshot(report: Report, files: FileMap | None = None) -> Snapshot:
+    """The plain data of `report` that :func:`compare` looks at."""
+    res = report.resolution
+    fm = files or FileMap()
+    return Snapshot(
+        machines={
+            n: (m.machine_class, tuple(sorted(m.tags)))
+            for n, m in res.machines.items()
+            if m.defined
+        },
+        instances={
+            n: (_module_name(i.module.name, i.module.input), i.enabled)
+            for n, i in res.instances.items()
+        },
+        assignments=_assignments(report),
+        findings=[_finding(d, fm) for d in report.diagnostics],
+    )
+
 
 def compare(
-    base: Report,
-    target: Report,
+    base: Report | Snapshot,
+    target: Report | Snapshot,
     *,
     base_files: FileMap | None = None,
     target_files: FileMap | None = None,
 ) -> Diff:
-    """What changed from `base` to `target`.
+    """What changed from `base` to `target` (reports, or their snapshots).
 
     `base_files`/`target_files` map the file names of each side's findings to the names
     shown (e.g. a temporary export folder to the repository's own paths); messages that
     mention those folders are rewritten the same way before findings are matched.
     """
+    a = base if isinstance(base, Snapshot) else snapshot(base, base_files)
+    b = target if isinstance(target, Snapshot) else snapshot(target, target_files)
     out = Diff()
-    _machines(base, target, out)
-    _instances(base, target, out)
-    _memberships_and_settings(base, target, out)
-    new, fixed = compare_findings(
-        base.diagnostics, target.diagnostics, base_files or FileMap(), target_files or FileMap()
-    )
-    out.new_findings, out.fixed_findings = new, fixed
+    _machines(a, b, out)
+    _instances(a, b, out)
+    _memberships_and_settings(a, b, out)
+    out.new_findings, out.fixed_findings = match_findings(a.findings, b.findings)
     return out
 
 
-def _machines(base: Report, target: Report, out: Diff) -> None:
-    old = {n: m for n, m in base.resolution.machines.items() if m.defined}
-    new = {n: m for n, m in target.resolution.machines.items() if m.defined}
+def _machines(base: Snapshot, target: Snapshot, out: Diff) -> None:
+    old, new = base.machines, target.machines
     for name in sorted(new.keys() - old.keys()):
-        m = new[name]
-        out.machines_added.append(MachineEntry(name, m.machine_class, tuple(sorted(m.tags))))
+        out.machines_added.append(MachineEntry(name, *new[name]))
     for name in sorted(old.keys() - new.keys()):
-        m = old[name]
-        out.machines_removed.append(MachineEntry(name, m.machine_class, tuple(sorted(m.tags))))
+        out.machines_removed.append(MachineEntry(name, *old[name]))
     for name in sorted(old.keys() & new.keys()):
-        a, b = old[name], new[name]
-        ta, tb = set(a.tags), set(b.tags)
-        cls_changed = a.machine_class != b.machine_class
+        (ca, ta_), (cb, tb_) = old[name], new[name]
+        ta, tb = set(ta_), set(tb_)
+        cls_changed = ca != cb
         if ta != tb or cls_changed:
             out.machines_changed.append(
                 MachineChange(
                     name,
                     tags_added=tuple(sorted(tb - ta)),
                     tags_removed=tuple(sorted(ta - tb)),
-                    class_old=a.machine_class if cls_changed else None,
-                    class_new=b.machine_class if cls_changed else None,
+                    class_old=ca if cls_changed else None,
+                    class_new=cb if cls_changed else None,
                 )
             )
 
@@ -227,41 +282,38 @@ def _module_name(name: str, input_: str | None) -> str:
     return f"{name} from {input_}" if input_ else name
 
 
-def _instances(base: Report, target: Report, out: Diff) -> None:
-    old, new = base.resolution.instances, target.resolution.instances
+def _instances(base: Snapshot, target: Snapshot, out: Diff) -> None:
+    old, new = base.instances, target.instances
     for name in sorted(new.keys() - old.keys()):
-        i = new[name]
-        out.instances_added.append(InstanceEntry(name, _module_name(i.module.name, i.module.input)))
+        out.instances_added.append(InstanceEntry(name, new[name][0]))
     for name in sorted(old.keys() - new.keys()):
-        i = old[name]
-        out.instances_removed.append(
-            InstanceEntry(name, _module_name(i.module.name, i.module.input))
-        )
+        out.instances_removed.append(InstanceEntry(name, old[name][0]))
     for name in sorted(old.keys() & new.keys()):
-        a, b = old[name], new[name]
-        ma = _module_name(a.module.name, a.module.input)
-        mb = _module_name(b.module.name, b.module.input)
-        if ma != mb or a.enabled != b.enabled:
+        (ma, ea), (mb, eb) = old[name], new[name]
+        if ma != mb or ea != eb:
             out.instances_changed.append(
                 InstanceChange(
                     name,
                     module_old=ma if ma != mb else None,
                     module_new=mb if ma != mb else None,
-                    enabled_old=a.enabled if a.enabled != b.enabled else None,
-                    enabled_new=b.enabled if a.enabled != b.enabled else None,
+                    enabled_old=ea if ea != eb else None,
+                    enabled_new=eb if ea != eb else None,
                 )
             )
 
 
-def _vias(vias: Iterable[Via]) -> tuple[str, ...]:
-    return tuple(sorted({str(v) for v in vias}))
+def _via_text(v: Via) -> str:
+    return "explicit" if v.kind == "explicit" else f"tag {v.tag}"
 
 
-Key = tuple[str, str, str]  # instance, role, machine
+def _vias(vias: list[Via]) -> tuple[str, ...]:
+    if len(vias) == 1:  # the common case, without the set and the sort
+        return (_via_text(vias[0]),)
+    return tuple(sorted({_via_text(v) for v in vias}))
 
 
-def _assignments(report: Report) -> dict[Key, tuple[tuple[str, ...], dict[str, Any] | None]]:
-    out: dict[Key, tuple[tuple[str, ...], dict[str, Any] | None]] = {}
+def _assignments(report: Report) -> dict[Key, Assigned]:
+    out: dict[Key, Assigned] = {}
     for name, m in report.resolution.machines.items():
         for a in m.assignments:
             out[(a.instance, a.role, name)] = (_vias(a.via), a.settings)
@@ -269,12 +321,12 @@ def _assignments(report: Report) -> dict[Key, tuple[tuple[str, ...], dict[str, A
         for iname, inst in report.resolution.instances.items():
             for role, rr in inst.roles.items():
                 for member in rr.members:
-                    out[(iname, role, member)] = (_vias(rr.via.get(member, ())), None)
+                    out[(iname, role, member)] = (_vias(rr.via.get(member, [])), None)
     return out
 
 
-def _memberships_and_settings(base: Report, target: Report, out: Diff) -> None:
-    old, new = _assignments(base), _assignments(target)
+def _memberships_and_settings(base: Snapshot, target: Snapshot, out: Diff) -> None:
+    old, new = base.assignments, target.assignments
     members: list[Membership] = []
     for key in new.keys() - old.keys():
         members.append(Membership(*key, change="added", via=new[key][0]))
@@ -299,8 +351,9 @@ _ABSENT = object()
 
 
 def _flatten(value: Any, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
-    """Leaves of nested dicts, by path; an empty dict is a leaf (so that it is seen)."""
-    if isinstance(value, dict) and value:
+    """Leaves of nested dicts, by path. An empty dict has no leaves: `{}` and absent are
+    the same settings (a role given `settings = {}` changes nothing)."""
+    if isinstance(value, dict):
         for k, v in value.items():
             yield from _flatten(v, (*prefix, str(k)))
     else:
@@ -394,16 +447,9 @@ def _finding(d: Diagnostic, files: FileMap) -> Finding:
     )
 
 
-def compare_findings(
-    base: Iterable[Diagnostic],
-    target: Iterable[Diagnostic],
-    base_files: FileMap,
-    target_files: FileMap,
-) -> tuple[list[Finding], list[Finding]]:
+def match_findings(old: list[Finding], new: list[Finding]) -> tuple[list[Finding], list[Finding]]:
     """(new, fixed): findings matched by (code, path, message) as multisets, so that a
     second copy of the same finding is new even when the first one stays."""
-    old = [_finding(d, base_files) for d in base]
-    new = [_finding(d, target_files) for d in target]
     remaining = Counter((f.code, f.path, f.message) for f in old)
     added: list[Finding] = []
     for f in sorted(new, key=Finding.sort_key):

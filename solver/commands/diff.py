@@ -154,20 +154,20 @@ def _check(path: str, kw: dict[str, Any]) -> Any:
     )
 
 
-def _report_at(side: Side, repo: str, rel: str, tmp: str, kw: dict[str, Any]) -> tuple[Any, Any]:
-    """(report, FileMap) of the clan at `side`; an empty report when the clan does not
-    exist at that revision (it was added or removed by the change)."""
-    from solver.api import make_report
+def _prepare(side: Side, repo: str, rel: str, tmp: str) -> tuple[str | None, Any]:
+    """(clan folder, FileMap) of `side`: the work tree, or an export of its commit. The
+    folder is None when the clan does not exist at that revision (added or removed by the
+    change): it is then compared as empty."""
     from solver.diff import FileMap
-    from solver.report import empty_resolution
 
     if side.commit is None:
         clan = os.path.join(repo, rel)
         files = FileMap(root=repo)
     else:
         root = os.path.join(tmp, side.commit[:12])
-        os.makedirs(root)
-        export_tree(repo, side.commit, root)
+        os.makedirs(root, exist_ok=True)
+        if not os.listdir(root):
+            export_tree(repo, side.commit, root)
         clan = os.path.join(root, rel)
         files = FileMap(root=os.path.realpath(root))
     if not os.path.exists(clan):
@@ -176,16 +176,83 @@ def _report_at(side: Side, repo: str, rel: str, tmp: str, kw: dict[str, Any]) ->
             "compared as empty",
             err=True,
         )
-        return make_report(empty_resolution(), [], []), files
+        return None, files
+    return clan, files
+
+
+def _snapshot_at(side: Side, clan: str | None, files: Any, kw: dict[str, Any]) -> Any:
+    from solver.diff import Snapshot, snapshot
     from solver.errors import InputError
 
+    if clan is None:
+        return Snapshot()
     try:
-        return _check(clan, kw), files
+        return snapshot(_check(clan, kw), files)
     except InputError:
         click.echo(
             f"inventory-solver: the clan cannot be read at {side.describe()['rev']}:", err=True
         )
         raise
+
+
+def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str, Any]) -> Any:
+    """(base snapshot, target snapshot). The base is checked in a forked child while this
+    process checks the target (two checks in about the time of one on two cores); the
+    child sends back the snapshot's plain data. Without fork, or when the child fails, the
+    base is checked here (which also gives the usual messages for unusable input)."""
+    from solver.diff import Snapshot
+
+    base_clan, base_files = _prepare(base, repo, rel, tmp)
+    target_clan, target_files = _prepare(target, repo, rel, tmp)
+    pid = -1
+    rfd = -1
+    if (
+        base_clan is not None
+        and hasattr(os, "fork")
+        and not os.environ.get("INVENTORY_SOLVER_DIFF_SERIAL")
+    ):
+        rfd, wfd = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: check the base, send its snapshot, exit without cleanup
+            status = 3
+            try:
+                os.close(rfd)
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, 1)
+                os.dup2(devnull, 2)
+                data = _snapshot_at(base, base_clan, base_files, kw).to_bytes()
+                with os.fdopen(wfd, "wb") as fh:
+                    fh.write(data)
+                status = 0
+            except BaseException:
+                pass
+            finally:
+                os._exit(status)
+        os.close(wfd)
+    try:
+        new = _snapshot_at(target, target_clan, target_files, kw)
+        old: Snapshot | None = None
+        if pid > 0:
+            with os.fdopen(rfd, "rb") as fh:
+                data = fh.read()
+            rfd = -1
+            _, status = os.waitpid(pid, 0)
+            pid = -1
+            if os.waitstatus_to_exitcode(status) == 0 and data:
+                old = Snapshot.from_bytes(data)
+        if old is None:
+            old = _snapshot_at(base, base_clan, base_files, kw)
+        return old, new
+    finally:
+        if rfd >= 0:
+            os.close(rfd)
+        if pid > 0:
+            import signal
+
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
 
 
 @click.command(name="diff")
@@ -253,14 +320,13 @@ def command(
                 target.commit = resolve_commit(repo, target_rev)
             tmp = tempfile.mkdtemp(prefix="inventory-solver-diff-")
             try:
-                old, old_files = _report_at(base, repo, rel, tmp, kw)
-                new, new_files = _report_at(target, repo, rel, tmp, kw)
+                old, new = _both(base, target, repo, rel, tmp, kw)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
         except GitError as exc:
             click.echo(f"inventory-solver: {exc}", err=True)
             return EXIT_UNUSABLE
-        d = compare(old, new, base_files=old_files, target_files=new_files)
+        d = compare(old, new)
         b, t = base.describe(), target.describe()
         if fmt == "json":
             text = dumps(to_data(d, b, t))
