@@ -25,6 +25,7 @@ COMMANDS = {
     "explain": "Explain a machine (its roles and why) or a diagnostic code.",
     "test": "Run policy tests: inventories with the findings they must produce.",
     "diff": "Compare the clan at two git revisions: roles, settings, new and fixed findings.",
+    "graph": "Draw the fleet: machines, instances and roles (dot, mermaid, html).",
 }
 
 _CLI: click.Group | None = None
