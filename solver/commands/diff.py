@@ -23,7 +23,14 @@ from typing import Any
 
 import click
 
-from solver.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, RunArgs, guard
+from solver.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    RunArgs,
+    guard,
+    write_output,
+)
 
 FORMATS = ["text", "markdown", "json", "github"]
 
@@ -342,11 +349,7 @@ def command(
         else:
             color = output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
             text = views.to_text(d, b, t, color=color)
-        if output is not None:
-            with open(output, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        else:
-            click.echo(text, nl=False)
+        write_output(text, output, inputs=[*kw.get("modules", ()), *kw.get("rules", ())])
         if fail_on_new is not None and d.new_at_or_above(fail_on_new):
             return EXIT_FINDINGS
         return EXIT_OK
