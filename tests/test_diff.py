@@ -442,3 +442,20 @@ def test_findings_matched_by_code_path_and_message_as_a_multiset() -> None:
     assert d.fixed_findings == []
     d = compare(doubled, base)
     assert [f.code for f in d.fixed_findings] == [moved.diagnostics[0].code]
+
+
+def test_nix_clan_importing_a_file_beside_its_folder(repo: Path) -> None:
+    """The export is confined like the work tree: the repository, not the clan folder."""
+    (repo / "shared").mkdir()
+    (repo / "shared" / "machines.nix").write_text('{ c = { tags = [ "web" ]; }; }\n')
+    (repo / "cn" / "clan.nix").write_text(
+        BASE_NIX.replace("b = { };", "b = { };\n  } // (import ../shared/machines.nix) // {")
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "shared machines")
+    code, d = run_json("HEAD", "--clan", "cn")
+    assert code == 0
+    assert d["memberships"] == [] and d["findings"] == {"new": [], "fixed": []}
+    (repo / "shared" / "machines.nix").write_text("{ c = { }; }\n")
+    code, d = run_json("HEAD", "--clan", "cn")
+    assert [(m["machine"], m["change"]) for m in d["memberships"]] == [("c", "removed")]

@@ -175,6 +175,10 @@ def _prepare(side: Side, repo: str, rel: str, tmp: str) -> tuple[str | None, Any
         os.makedirs(root, exist_ok=True)
         if not os.listdir(root):
             export_tree(repo, side.commit, root)
+            # the export is the repository: the readers confine reads to the folder with
+            # `.git` (solver.files.find_root), so that a clan in a subfolder may import
+            # files beside it, as it may in the work tree
+            os.makedirs(os.path.join(root, ".git"), exist_ok=True)
         clan = os.path.join(root, rel)
         files = FileMap(root=os.path.realpath(root))
     if not os.path.exists(clan):
