@@ -328,13 +328,16 @@ def _assignments(report: Report) -> dict[Key, Assigned]:
 def _memberships_and_settings(base: Snapshot, target: Snapshot, out: Diff) -> None:
     old, new = base.assignments, target.assignments
     members: list[Membership] = []
-    for key in new.keys() - old.keys():
-        members.append(Membership(*key, change="added", via=new[key][0]))
-    for key in old.keys() - new.keys():
-        members.append(Membership(*key, change="removed", via=old[key][0]))
     settings: list[SettingChange] = []
-    for key in old.keys() & new.keys():
-        (va, sa), (vb, sb) = old[key], new[key]
+    for key, vb_sb in new.items():
+        if key not in old:
+            members.append(Membership(*key, change="added", via=vb_sb[0]))
+    for key, (va, sa) in old.items():
+        other = new.get(key)
+        if other is None:
+            members.append(Membership(*key, change="removed", via=va))
+            continue
+        vb, sb = other
         if va != vb:
             members.append(Membership(*key, change="reason", via=vb, old_via=va))
         if sa != sb:
@@ -343,8 +346,9 @@ def _memberships_and_settings(base: Snapshot, target: Snapshot, out: Diff) -> No
                 SettingChange(machine, instance, role, path, o, n, po, pn, _is_secret(segs))
                 for path, segs, o, n, po, pn in settings_changes(sa or {}, sb or {})
             )
-    out.memberships = sorted(members)
-    out.settings = sorted(settings)
+    # tuple keys: much faster than the dataclasses' generated comparisons
+    out.memberships = sorted(members, key=lambda m: (m.instance, m.role, m.machine, m.change))
+    out.settings = sorted(settings, key=lambda c: (c.machine, c.instance, c.role, c.path))
 
 
 _ABSENT = object()
