@@ -106,6 +106,18 @@ def test_page_is_self_contained() -> None:
     assert [m["name"] for m in fleet["machines"]] == ["backup-server", "fred", "jon", "sara"]
 
 
+def test_html_to_a_file_and_bad_input(tmp_path: Path) -> None:
+    out = tmp_path / "fleet.html"
+    res = CliRunner().invoke(get_cli(), ["graph", str(EXAMPLE), "--format", "html", "-o", str(out)])
+    assert res.exit_code == 0 and res.stdout == ""
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "borgbackup-clients-by-tag" in page
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"machines": ')
+    res = CliRunner().invoke(get_cli(), ["graph", str(bad)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+
+
 # --- in a browser ---------------------------------------------------------------------
 
 
