@@ -1,4 +1,4 @@
-"""The command line: ``inventory-solver check | resolve | explain | test | lsp``.
+"""The command line: ``inventory-solver check | resolve | explain | test | lsp | diff | graph``.
 
 One module per subcommand under ``solver/commands/``; each is imported only when its
 command runs, so ``check`` does not pay for the others.
@@ -25,6 +25,8 @@ COMMANDS = {
     "explain": "Explain a machine (its roles and why) or a diagnostic code.",
     "test": "Run policy tests: inventories with the findings they must produce.",
     "lsp": "Run the language server (stdio): findings in your editor as you type.",
+    "diff": "Compare the clan at two git revisions: roles, settings, new and fixed findings.",
+    "graph": "Draw the fleet: machines, instances and roles (dot, mermaid, html).",
 }
 
 _CLI: click.Group | None = None
