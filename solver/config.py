@@ -178,7 +178,7 @@ def _confine_rules(rules: list[str], base: str, shown: str, text: str) -> None:
     """The policies a config names (`rules`, relative to `base`) lie inside its repository
     (a pull request can change the config): one that resolves outside it, symlinks
     followed, is a config-error, and is not read."""
-    from solver.read.fs import find_root
+    from solver.files import find_root
 
     root = os.path.realpath(find_root(base))
     diags = []

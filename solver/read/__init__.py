@@ -18,7 +18,7 @@ from solver.location import Location, Locator, NullLocator
 if TYPE_CHECKING:
     from solver.catalogue.model import ModuleSpec
     from solver.diagnostics import Diagnostic
-    from solver.read.fs import Entry
+    from solver.files import Entry
 
 
 @dataclass(frozen=True)

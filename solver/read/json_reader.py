@@ -18,7 +18,7 @@ from solver.errors import InputError
 from solver.location import Location, Part, Path, format_path
 
 if TYPE_CHECKING:
-    from solver.read.fs import Files
+    from solver.files import Files
 
 _WS = " \t\n\r"
 _DECODER = json.JSONDecoder(parse_int=str, parse_float=str)  # only to skip values: any size
@@ -189,7 +189,7 @@ def read_text(file: str, files: Files | None = None) -> str:
     The file is read through `files` (confined to its repository root; by default the
     repository that holds `file`): a path that leaves the root, a device or a FIFO is
     refused without reading a byte of it."""
-    from solver.read.fs import Files, Refused, find_root
+    from solver.files import Files, Refused, find_root
 
     if files is None:
         files = Files(find_root(file))

@@ -18,7 +18,7 @@ equal (else "conflicting definition values") and a ``settings`` block may be def
 one place only ("defined multiple times while it's expected to be unique"). Values that
 are not plain data are left out and reported as ``opaque-value`` notes.
 
-Every file is read through one :class:`~solver.read.fs.Files` rooted at the repository
+Every file is read through one :class:`~solver.files.Files` rooted at the repository
 that holds the clan; what was not read is in ``Loaded.skipped`` and reported as
 ``file-not-read``.
 """
@@ -29,9 +29,9 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from solver.errors import InputError
+from solver.files import Files, Refused, find_root
 from solver.location import Location
 from solver.read import Loaded, Skipped, display_name
-from solver.read.fs import Files, Refused, find_root
 from solver.read.nix.eval import (
     Attrs,
     Field,

@@ -15,7 +15,7 @@ the values it produces say where the clan is:
   modules read, so ``config.flake.hosts`` defined in one module reads in another;
   ``perSystem`` and the flake's other outputs are never taken for the clan.
 
-Every file is read through one :class:`~solver.read.fs.Files` (inside the repository
+Every file is read through one :class:`~solver.files.Files` (inside the repository
 only); an import that leaves the repository is not read and is reported
 (``file-not-read``), as is a flake-parts module file that does not parse (the clan's own
 files must parse: their syntax error stays ``nix-syntax``).
@@ -28,9 +28,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from solver.errors import InputError
+from solver.files import Files, Refused
 from solver.location import Location, Path
 from solver.read import Skipped, display_name
-from solver.read.fs import Files, Refused
 from solver.read.nix.eval import (
     Attrs,
     Field,
