@@ -782,7 +782,8 @@ class Builder:
             hint += f" ({mod.spec.classes_source})"
         return self.diag(
             "class-mismatch",
-            f"{count:,} {c} {noun} nothing of instance '{info.name}' through {through}: "
+            f"{count:,} {c} {noun} nothing of role '{role}' of instance '{info.name}' "
+            f"through {through}: "
             f"{shown} (module '{mod.ref.name}' supports only {', '.join(supported)})",
             self.tag_path(info, role, tags[0]) if tags else self.existing_role_path(info, role),
             severity="warning",

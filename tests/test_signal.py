@@ -199,7 +199,7 @@ def test_class_mismatch_through_a_tag_is_one_finding_listing_the_machines(tmp_pa
     assert [d.machine for d in explicit] == ["mac00"]  # by name: one per machine, as before
     (d,) = tagged
     assert d.message == (
-        "13 darwin machines get nothing of instance 'zt' through tag 'all': mac00, mac01, "
+        "13 darwin machines get nothing of role 'peer' of instance 'zt' through tag 'all': mac00, mac01, "
         "mac02, mac03, mac04, mac05, mac06, mac07, mac08, mac09 and 3 more (module "
         "'zerotier' supports only nixos)"
     )
@@ -222,7 +222,7 @@ def test_class_mismatch_through_two_tags(tmp_path: Path) -> None:
     }
     (d,) = (d for d in run(tmp_path, inv) if d.code == "class-mismatch")
     assert d.message.startswith(
-        "1 darwin machine gets nothing of instance 'zt' through tags 'all', 'laptop': mac ("
+        "1 darwin machine gets nothing of role 'peer' of instance 'zt' through tags 'all', 'laptop': mac ("
     )
 
 
@@ -354,4 +354,4 @@ def test_explain_machine_shows_the_grouped_class_mismatch(tmp_path: Path) -> Non
     )
     r = CliRunner().invoke(cli, ["explain", "mac", str(f), "--no-cache"])
     assert "findings about mac: 1" in r.output
-    assert "warning[class-mismatch] 1 darwin machine gets nothing of instance 'zt'" in r.output
+    assert "warning[class-mismatch] 1 darwin machine gets nothing of role 'peer' of instance 'zt'" in r.output
