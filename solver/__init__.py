@@ -18,7 +18,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from solver.api import IncompleteRead, check, resolve
+    from solver.api import IncompleteRead, check, diff, resolve
+    from solver.changes import Diff
     from solver.diagnostics import Diagnostic, Related
     from solver.errors import InputError
     from solver.location import Location
@@ -41,6 +42,7 @@ __all__ = [
     "Assignment",
     "Coverage",
     "Diagnostic",
+    "Diff",
     "IncompleteRead",
     "InputError",
     "InstanceResolution",
@@ -57,6 +59,7 @@ __all__ = [
     "Via",
     "__version__",
     "check",
+    "diff",
     "resolve",
 ]
 
@@ -64,6 +67,8 @@ __all__ = [
 _HOMES = {
     "check": "solver.api",
     "resolve": "solver.api",
+    "diff": "solver.api",
+    "Diff": "solver.changes",
     "IncompleteRead": "solver.api",
     "Diagnostic": "solver.diagnostics",
     "Related": "solver.diagnostics",

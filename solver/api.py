@@ -23,6 +23,7 @@ from solver.read import Loaded
 from solver.report import Coverage, Report, Resolution, Summary, construct, empty_resolution
 
 if TYPE_CHECKING:
+    from solver.changes import Diff
     from solver.config import Config
     from solver.policy_source import Source
 
@@ -552,3 +553,34 @@ def resolve(
         clan_core=clan_core,
     )
     return check_with(src, opts).report.resolution
+
+
+def diff(
+    base: Report | _PathArg | dict[str, Any],
+    target: Report | _PathArg | dict[str, Any],
+    *,
+    config: _PathArg | bool | None = True,
+    modules: Sequence[_PathArg] = (),
+    rules: Sequence[_PathArg] = (),
+    clan_core: _PathArg | None = None,
+) -> Diff:
+    """What changes from `base` to `target`: memberships, machines, instances, tags and
+    merged settings added, removed or changed, and findings new or fixed — the
+    :class:`~solver.changes.Diff` that ``inventory-solver diff`` renders.
+
+    Each side is a :class:`~solver.report.Report` (from :func:`check`) or anything
+    :func:`check` accepts (checked with the other keyword arguments, which are those of
+    :func:`check`). Comparing two git revisions is the command's job
+    (``inventory-solver diff BASE TARGET``): check each revision's clan, then pass the
+    two reports here."""
+    from solver.changes import compare
+
+    sides: list[Report] = []
+    for side in (base, target):
+        if isinstance(side, Report):
+            sides.append(side)
+        else:
+            sides.append(
+                check(side, config=config, modules=modules, rules=rules, clan_core=clan_core)
+            )
+    return compare(sides[0], sides[1])

@@ -249,3 +249,23 @@ def test_a_user_script_passes_mypy_strict(tmp_path: Path) -> None:
         cwd=tmp_path,  # the user's project: solver is an installed, typed package
     )
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_diff_of_two_inventories() -> None:
+    """``solver.diff(base, target)``: the Diff the command renders, from two inventories
+    (or two reports); a machine added to a role through a tag is one added membership."""
+    base = {
+        "machines": {"a": {"tags": ["web"]}, "b": {}},
+        "instances": {"ssh": {"module": {"name": "sshd"}, "roles": {"server": {"tags": ["web"]}}}},
+    }
+    target = {
+        "machines": {"a": {"tags": ["web"]}, "b": {"tags": ["web"]}},
+        "instances": base["instances"],
+    }
+    d = solver.diff(base, target, config=None)
+    assert isinstance(d, solver.Diff)
+    assert [(m.instance, m.role, m.machine, m.change) for m in d.memberships] == [
+        ("ssh", "server", "b", "added")
+    ]
+    assert solver.diff(solver.check(base, config=None), target, config=None).memberships
+    assert solver.diff(base, base, config=None).empty

@@ -16,8 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from solver.api import check
+from solver.changes import compare
 from solver.cli import get_cli
-from solver.diff import compare
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

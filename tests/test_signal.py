@@ -354,4 +354,7 @@ def test_explain_machine_shows_the_grouped_class_mismatch(tmp_path: Path) -> Non
     )
     r = CliRunner().invoke(cli, ["explain", "mac", str(f), "--no-cache"])
     assert "findings about mac: 1" in r.output
-    assert "warning[class-mismatch] 1 darwin machine gets nothing of role 'peer' of instance 'zt'" in r.output
+    assert (
+        "warning[class-mismatch] 1 darwin machine gets nothing of role 'peer' of instance 'zt'"
+        in r.output
+    )

@@ -8,7 +8,7 @@ names BASE explicitly (for CI).
 The clan at a revision is read from git's objects (``git ls-tree`` and ``git cat-file``)
 into a temporary folder: the work tree and the index are never touched (no checkout, no
 stash). The same relative clan path is then checked there, with the project config of the
-current directory, and the two reports are compared (:mod:`solver.diff`).
+current directory, and the two reports are compared (:mod:`solver.changes`).
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ def _prepare(side: Side, repo: str, rel: str, tmp: str) -> tuple[str | None, Any
     """(clan folder, FileMap) of `side`: the work tree, or an export of its commit. The
     folder is None when the clan does not exist at that revision (added or removed by the
     change): it is then compared as empty."""
-    from solver.diff import FileMap
+    from solver.changes import FileMap
 
     if side.commit is None:
         clan = os.path.join(repo, rel)
@@ -192,7 +192,7 @@ def _prepare(side: Side, repo: str, rel: str, tmp: str) -> tuple[str | None, Any
 
 
 def _snapshot_at(side: Side, clan: str | None, files: Any, kw: dict[str, Any]) -> Any:
-    from solver.diff import Snapshot, snapshot
+    from solver.changes import Snapshot, snapshot
     from solver.errors import InputError
 
     if clan is None:
@@ -211,7 +211,7 @@ def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str,
     process checks the target (two checks in about the time of one on two cores); the
     child sends back the snapshot's plain data. Without fork, or when the child fails, the
     base is checked here (which also gives the usual messages for unusable input)."""
-    from solver.diff import Snapshot
+    from solver.changes import Snapshot
 
     base_clan, base_files = _prepare(base, repo, rel, tmp)
     target_clan, target_files = _prepare(target, repo, rel, tmp)
@@ -308,7 +308,7 @@ def command(
         sys.exit(EXIT_UNUSABLE)
 
     def go() -> int:
-        from solver.diff import compare, to_data
+        from solver.changes import compare, to_data
         from solver.render import diff as views
         from solver.render.jsontext import dumps
         from solver.root import default_target

@@ -1,4 +1,4 @@
-"""The views of a :class:`~solver.diff.Diff`: ``text``, ``markdown`` and ``github``.
+"""The views of a :class:`~solver.changes.Diff`: ``text``, ``markdown`` and ``github``.
 
 ``text`` and ``markdown`` show the same sections: a summary line, instances (added,
 removed, changed, and the memberships gained and lost, with their reason), machines
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from solver.diff import MASK, MAX_VALUE, Diff, Finding, Membership, SettingChange
+from solver.changes import MASK, MAX_VALUE, Diff, Finding, Membership, SettingChange
 from solver.render import printable
 from solver.render.github import escape_data, escape_property
 from solver.render.jsontext import dumps

@@ -119,6 +119,12 @@ class Finding:
 
 @dataclass
 class Diff:
+    """The effect of a change: machines, instances, memberships (with their reasons) and
+    merged settings added, removed or changed, and the findings it introduces or fixes.
+
+    Every list is sorted; ``counts()`` sums them up and ``new_at_or_above(severity)``
+    gives the new findings that make ``--fail-on-new`` fail."""
+
     machines_added: list[MachineEntry] = field(default_factory=list)
     machines_removed: list[MachineEntry] = field(default_factory=list)
     machines_changed: list[MachineChange] = field(default_factory=list)
