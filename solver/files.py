@@ -46,13 +46,18 @@ def find_root(start: str) -> str:
     here = os.path.realpath(start)
     if not os.path.isdir(here):
         here = os.path.dirname(here)
-    probe = here
+    return repository_of(here) or here
+
+
+def repository_of(folder: str) -> str | None:
+    """The nearest folder from `folder` upward with a ``.git`` entry, or None."""
+    probe = folder
     while True:
         if os.path.lexists(os.path.join(probe, ".git")):
             return probe
         parent = os.path.dirname(probe)
         if parent == probe:
-            return here
+            return None
         probe = parent
 
 

@@ -319,14 +319,9 @@ def _confined(name: str, including: str, folder: str) -> str | None:
 
 def _repository(folder: str) -> str | None:
     """The nearest folder from `folder` upward with a ``.git`` entry, or None."""
-    probe = folder
-    while True:
-        if os.path.lexists(os.path.join(probe, ".git")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            return None
-        probe = parent
+    from solver.files import repository_of
+
+    return repository_of(folder)
 
 
 def _stays_in_repository(path: str, shown: str) -> None:

@@ -76,14 +76,9 @@ def display_name(path: str) -> str:
 @functools.lru_cache(maxsize=4)
 def _cwd_repository(cwd: str) -> str | None:
     """The repository (folder with ``.git``) that holds `cwd`, if any."""
-    probe = cwd
-    while True:
-        if os.path.lexists(os.path.join(probe, ".git")):
-            return probe
-        parent = os.path.dirname(probe)
-        if parent == probe:
-            return None
-        probe = parent
+    from solver.files import repository_of
+
+    return repository_of(cwd)
 
 
 # Inputs read from a pipe (``check -``, ``check /dev/stdin``, ``check <(cat inv.json)``):

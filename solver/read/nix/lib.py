@@ -997,22 +997,19 @@ def _path_type(r: Reader, path: str) -> str | None:
     return entries.get(name, "missing")
 
 
-@_lib("pathIsRegularFile", 1)
-def _path_is_regular_file(r: Reader, a: list[Thunk], site: Site) -> Val:
-    path = _path(a[0])
-    kind = _path_type(r, path)
-    if kind is None:
-        raise Unknown(f"a path outside the clan ({path})")
-    return Scalar(site[0], site[1], kind == "regular")
+def _path_is(wanted: str) -> Impl:
+    def impl(r: Reader, a: list[Thunk], site: Site) -> Val:
+        path = _path(a[0])
+        kind = _path_type(r, path)
+        if kind is None:
+            raise Unknown(f"a path outside the clan ({path})")
+        return Scalar(site[0], site[1], kind == wanted)
+
+    return impl
 
 
-@_lib("pathIsDirectory", 1)
-def _path_is_directory(r: Reader, a: list[Thunk], site: Site) -> Val:
-    path = _path(a[0])
-    kind = _path_type(r, path)
-    if kind is None:
-        raise Unknown(f"a path outside the clan ({path})")
-    return Scalar(site[0], site[1], kind == "directory")
+_lib("pathIsRegularFile", 1)(_path_is("regular"))
+_lib("pathIsDirectory", 1)(_path_is("directory"))
 
 
 @_reg("readFile", 1)
