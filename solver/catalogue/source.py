@@ -35,9 +35,6 @@ defaults computed in service code (option descriptions marked ``[computed defaul
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -72,6 +69,9 @@ def nix_base32(data: bytes) -> str:
 
 def decode_sha256(nar_hash: str) -> bytes | None:
     """The 32 bytes of a ``sha256-<base64>`` or ``sha256:<hex>`` hash; None otherwise."""
+    import base64
+    import binascii
+
     try:
         if nar_hash.startswith("sha256-"):
             raw = base64.b64decode(nar_hash[7:], validate=True)
@@ -89,6 +89,8 @@ def fixed_source_path(nar_hash: str, store_dir: str = NIX_STORE, name: str = "so
     raw = decode_sha256(nar_hash)
     if raw is None:
         raise ValueError(f"not a sha256 hash: {nar_hash!r}")
+    import hashlib
+
     fingerprint = f"source:sha256:{raw.hex()}:{store_dir}:{name}"
     digest = hashlib.sha256(fingerprint.encode()).digest()
     folded = bytearray(20)
@@ -220,6 +222,8 @@ def _cache_file(root: str) -> str | None:
     base = cache_dir()
     if not base:
         return None
+    import hashlib
+
     key = hashlib.sha256(f"{os.path.realpath(root)}\0{_code_stamp()}".encode()).hexdigest()
     return os.path.join(base, "clancore", key[:32] + ".json")
 

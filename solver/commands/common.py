@@ -21,9 +21,11 @@ def check_policy_timeout(
     _ctx: click.Context, _param: click.Parameter, value: float | None
 ) -> float | None:
     """--policy-timeout: seconds, more than 0 and at most 3600 (a usage error otherwise)."""
+    if value is None:
+        return value
     from solver.policy_source import timeout_problem
 
-    problem = None if value is None else timeout_problem(value)
+    problem = timeout_problem(value)
     if problem is not None:
         raise click.BadParameter(problem)
     return value
