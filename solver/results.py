@@ -750,7 +750,7 @@ class Builder:
         """Machines of a class the module does not support, reached through tags of one
         role: one finding for all of them (clan-core builds nothing of the instance for
         them), naming the first `LISTED_MACHINES` and how many more."""
-        i, r, c, n = a
+        i, r, c = a
         key = (int(i), int(r), str(c))  # type: ignore[arg-type]
         machines_of, tags_of = self._class_mismatch_index()
         info = self.side.instance(key[0])
@@ -759,7 +759,7 @@ class Builder:
         assert mod.spec is not None
         machines = sorted(self.n(m) for m in machines_of.get(key, ()))
         tags = sorted(self.n(t) for t in tags_of.get(key, ()))
-        count = int(n)  # type: ignore[arg-type]
+        count = len(machines)
         supported = sorted(mod.spec.classes)
         shown = ", ".join(machines[:LISTED_MACHINES])
         if len(machines) > LISTED_MACHINES:
