@@ -224,8 +224,8 @@ def _uncacheable_file(path: str) -> bool:
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return True
-        with open(path, "rb") as fh:
-            return b"#include" in fh.read()
+        data = _read_regular(path, MAX_INPUT)
+        return data is not None and b"#include" in data
     except OSError:
         return False  # missing: the run says so, and the key records it
 

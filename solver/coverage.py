@@ -25,6 +25,7 @@ from solver.location import Location, format_path
 from solver.report import Coverage, OpaqueValue, SkippedFile, construct
 
 if TYPE_CHECKING:
+    from solver.files import Files
     from solver.read import Loaded
 
 # A value left out at one of these inventory paths may hold every instance of the clan.
@@ -35,16 +36,25 @@ _CLAN_INPUT = re.compile(rb"\bclan-core\s*(\.\s*url\s*=|=\s*\{)|\binputs\s*\.\s*
 _MAX_PROBE = 4 * 1024 * 1024  # bytes of flake.nix / flake.lock looked at
 
 
-def _read(path: str) -> bytes:
+def _probe(directory: str) -> Files:
+    """Confined, size-limited reads for the probes below (inside the repository, regular
+    files only: a hostile ``flake.lock`` FIFO or symlink cannot hang or leak)."""
+    from solver.files import Files, find_root
+
+    return Files(find_root(directory), max_bytes=_MAX_PROBE)
+
+
+def _read(files: Files, path: str) -> bytes:
+    from solver.files import Refused
+
     try:
-        with open(path, "rb") as fh:
-            return fh.read(_MAX_PROBE)
-    except OSError:
+        return files.read_bytes(path)
+    except (OSError, Refused):
         return b""
 
 
-def _lock_has_clan_core(path: str) -> bool:
-    raw = _read(path)
+def _lock_has_clan_core(files: Files, path: str) -> bool:
+    raw = _read(files, path)
     if not raw:
         return False
     try:
@@ -67,25 +77,30 @@ def _lock_has_clan_core(path: str) -> bool:
     return False
 
 
-def machine_folders(directory: str) -> list[str]:
+def machine_folders(files: Files, directory: str) -> list[str]:
+    from solver.files import Refused
+
     mdir = os.path.join(directory, "machines")
     try:
-        return sorted(n for n in os.listdir(mdir) if os.path.isdir(os.path.join(mdir, n)))
-    except OSError:
+        if not files.is_dir(mdir):
+            return []
+        return [n for n in files.listdir(mdir) if files.is_dir(os.path.join(mdir, n))]
+    except (OSError, Refused):
         return []
 
 
-def clan_evidence(directory: str) -> list[str]:
+def clan_evidence(directory: str, files: Files | None = None) -> list[str]:
     """Why `directory` evidently holds a clan (empty: no sign of one)."""
+    files = files or _probe(directory)
     out: list[str] = []
-    flake = _read(os.path.join(directory, "flake.nix"))
-    if _lock_has_clan_core(os.path.join(directory, "flake.lock")):
+    flake = _read(files, os.path.join(directory, "flake.nix"))
+    if _lock_has_clan_core(files, os.path.join(directory, "flake.lock")):
         out.append("a clan-core input in flake.lock")
     elif _CLAN_INPUT.search(flake):
         out.append("a clan-core input in flake.nix")
     if _CLAN_MODULE.search(flake):
         out.append("clan-core's flake module or lib.clan in flake.nix")
-    machines = machine_folders(directory)
+    machines = machine_folders(files, directory)
     if machines:
         out.append(f"{len(machines)} folder{'' if len(machines) == 1 else 's'} under machines/")
     return out
@@ -95,11 +110,13 @@ def _directory_of(target: str) -> str:
     return target if os.path.isdir(target) else (os.path.dirname(target) or ".")
 
 
-def clan_not_read(target: str, why: str, location: Location | None = None) -> Diagnostic | None:
+def clan_not_read(
+    target: str, why: str, location: Location | None = None, files: Files | None = None
+) -> Diagnostic | None:
     """The ``clan-not-read`` warning for the clan at `target`, or None when nothing shows
-    that a clan is there."""
+    that a clan is there (what was probed is recorded in `files`, when given)."""
     directory = _directory_of(target)
-    evidence = clan_evidence(directory)
+    evidence = clan_evidence(directory, files)
     if not evidence:
         return None
     if location is None:
@@ -144,16 +161,19 @@ def review(loaded: Loaded, target: str) -> Loaded:
             why = "it is built by Nix code that is not read statically"
             where = d.location
             break
+    files = _probe(_directory_of(target))
     if why is None:
         for f in loaded.files:
-            if f.endswith(".nix") and _MENTIONS.search(_read(f)):
+            if f.endswith(".nix") and _MENTIONS.search(_read(files, f)):
                 why = f"{f} mentions instances, but none was found in the files read"
                 break
     if why is None:
         return loaded
-    warning = clan_not_read(target, why, where)
+    warning = clan_not_read(target, why, where, files)
     if warning is not None:
         loaded.notes = [*loaded.notes, warning]
+    # the warning depends on what was probed: the result cache must cover it too
+    loaded.reads = [*loaded.reads, *files.record()]
     return loaded
 
 

@@ -197,3 +197,26 @@ def test_a_folder_that_cannot_be_listed_is_a_warning(
     assert "machines not read: it cannot be listed (Permission denied)" in messages
     assert "./pipe.nix not read: not a regular file" in messages
     assert loaded.data["machines"] == {"b": {}}
+
+
+def test_clan_evidence_probes_are_confined(tmp_path: Path) -> None:
+    """The probes behind ``clan-not-read`` (``flake.lock``, ``flake.nix``, ``machines/``)
+    go through the confined reader: a FIFO ``flake.lock`` cannot hang the run and a
+    ``machines`` link out of the repository is not listed."""
+    from solver.read import load
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    os.mkfifo(repo / "flake.lock")
+    (repo / "machines").symlink_to("/etc")
+    (repo / "flake.nix").write_text(
+        '{ inputs.clan-core.url = "x";\n'
+        "  outputs = { self, clan-core, ... }: { clan = clan-core.lib.clan {\n"
+        '    inventory = builtins.getEnv "X";\n'
+        "  }; }; }\n"
+    )
+    loaded = load(str(repo))
+    [warning] = [n for n in loaded.notes if n.code == "clan-not-read"]
+    assert "a clan-core input in flake.nix" in warning.message
+    assert "under machines/" not in warning.message
+    assert any(e.path.endswith("flake.lock") for e in loaded.reads)

@@ -74,13 +74,15 @@ def nix_shape(path: str) -> Shape:
     a file that cannot be read or parsed is left to the reader, which reports why)."""
     if os.path.basename(path) == "flake.nix":
         return "clan-module"
+    from solver.files import Files, Refused, find_root
+
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        # confined and size-limited like every read (the reader reports what it refuses)
+        data = Files(find_root(path)).read_bytes(path)
         from solver.read.nix.parse import _parser
 
         tree = _parser().parse(data)
-    except (OSError, ValueError, ImportError):
+    except (OSError, Refused, ValueError, ImportError):
         return "clan-module"
     root = tree.root_node.child_by_field_name("expression")
     return shape_of_keys(top_keys(root, data))

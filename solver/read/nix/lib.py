@@ -309,14 +309,16 @@ def _attr_by_path(r: Reader, a: list[Thunk], site: Site) -> Val:
 
 @_reg("listToAttrs", 1)
 def _list_to_attrs(r: Reader, a: list[Thunk], site: Site) -> Val:
-    pairs: list[tuple[Scalar, Thunk]] = []
-    for t in _list(a[0]).items:
-        pair = _attrs(t)
-        n = get_attr(pair, "name")
-        if n is None or "value" not in pair.fields:
-            raise Unknown("an element without `name' or `value'")
-        pairs.append((_name(n), _value(pair, "value")))
+    pairs = [_name_value(_attrs(t), "an element") for t in _list(a[0]).items]
     return _attrs_from_pairs(pairs, site)
+
+
+def _name_value(pair: Attrs, what: str) -> tuple[Scalar, Thunk]:
+    """The ``name`` and ``value`` of a ``{ name = …; value = …; }`` pair."""
+    n = get_attr(pair, "name")
+    if n is None or "value" not in pair.fields:
+        raise Unknown(f"{what} without `name' or `value'")
+    return _name(n), _value(pair, "value")
 
 
 @_lib("nameValuePair", 2)
@@ -355,13 +357,10 @@ def _map_attrs(r: Reader, a: list[Thunk], site: Site) -> Val:
 @_lib("mapAttrs'", 2)
 def _map_attrs_prime(r: Reader, a: list[Thunk], site: Site) -> Val:
     f, s = _force(a[0]), _attrs(a[1])
-    pairs: list[tuple[Scalar, Thunk]] = []
-    for n in names_of(s):
-        pair = _attrs(_call(r, f, [ready(_key(s, n)), _value(s, n)], site))
-        name = get_attr(pair, "name")
-        if name is None or "value" not in pair.fields:
-            raise Unknown("a result without `name' or `value'")
-        pairs.append((_name(name), _value(pair, "value")))
+    pairs = [
+        _name_value(_attrs(_call(r, f, [ready(_key(s, n)), _value(s, n)], site)), "a result")
+        for n in names_of(s)
+    ]
     return _attrs_from_pairs(pairs, site)
 
 
