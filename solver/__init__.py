@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         RoleResolution,
         SkippedFile,
         Summary,
+        Suppressed,
         Via,
     )
 
@@ -56,6 +57,7 @@ __all__ = [
     "RoleResolution",
     "SkippedFile",
     "Summary",
+    "Suppressed",
     "Via",
     "__version__",
     "check",

@@ -231,6 +231,7 @@ def make_report(
         infos=sum(d.severity == "info" for d in ds),
         ignored=0,
         files=list(files),
+        suppressed=0,
     )
     if coverage is None:
         coverage = construct(
@@ -243,7 +244,12 @@ def make_report(
             opaque=[],
         )
     return construct(
-        Report, resolution=resolution, diagnostics=ds, summary=summary, coverage=coverage
+        Report,
+        resolution=resolution,
+        diagnostics=ds,
+        summary=summary,
+        coverage=coverage,
+        suppressed=[],
     )
 
 
@@ -270,6 +276,8 @@ class CheckOptions:
     resolve: bool = True
     settings: bool | None = None  # merge settings into the resolution (default: = resolve)
     clan_core: str | None = None  # a clan-core checkout to read the catalogue from
+    select: Sequence[str] | None = None  # --select: only these codes (fnmatch patterns)
+    ignore_codes: Sequence[str] = ()  # --ignore: not these codes (fnmatch patterns)
 
 
 @dataclass
@@ -342,6 +350,7 @@ def check_with(
         clan_core=opts.clan_core or cfg.clan_core,
         clan_path=None if isinstance(source, dict) else (source or "."),
     )
+    selection, policy_codes = _selection(opts, options.rules)
     with collector_paused():
         if isinstance(source, dict):
             loaded = _load(source, timings)
@@ -358,9 +367,45 @@ def check_with(
                     loaded = load(source)
         report = run(loaded, options)
     with timings.phase("config"):
+        from solver import suppress
+
+        report = suppress.select(report, selection)
+        if loaded.suppressions and options.rules and not policy_codes:
+            policy_codes = suppress.policy_codes(options.rules)
+        report = suppress.apply(report, loaded.suppressions, selection, policy_codes)
         report = config_mod.apply(cfg, report)
+        report = suppress.select(report, selection)
     strict = cfg.strict if opts.strict is None else opts.strict
     return Checked(report=report, loaded=loaded, config=cfg, strict=strict)
+
+
+def _selection(opts: CheckOptions, rules: Sequence[str]) -> tuple[Any, set[str]]:
+    """``--select``/``--ignore`` as a :class:`solver.suppress.Selection`, checked against
+    the known codes, and the codes the user policies name (an unknown code:
+    :class:`~solver.errors.InputError`, ``unknown-code``)."""
+    from solver import suppress
+
+    selection = suppress.Selection(
+        None if opts.select is None else tuple(opts.select), tuple(opts.ignore_codes)
+    )
+    names = [*(selection.select or ()), *selection.ignore]
+    policy_codes: set[str] = set()
+    if names:
+        from solver.errors import InputError
+
+        if rules and not set(names) <= suppress.known_codes():
+            policy_codes = suppress.policy_codes(rules)
+        known = suppress.known_codes(policy_codes)
+        for option, given in (("--select", selection.select or ()), ("--ignore", selection.ignore)):
+            problem = suppress.check_patterns(option, given, known)
+            if problem is not None:
+                raise InputError.single(
+                    "unknown-code",
+                    problem,
+                    hint="name codes as `inventory-solver explain CODE` lists them "
+                    "(comma-separated; fnmatch patterns such as `unknown-*` are accepted)",
+                )
+    return selection, policy_codes
 
 
 class IncompleteRead(Exception):

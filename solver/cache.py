@@ -68,6 +68,8 @@ _VALUE_OPTS = {
     "--config",
     "--policy-timeout",
     "--by",
+    "--select",
+    "--ignore",
 }
 _FLAG_OPTS = {"--exit-zero", "--strict", "-v", "--verbose"}
 _BYPASS = {"--no-cache", "-o", "--output", "--eval", "--timings", "-h", "--help", "--version"}

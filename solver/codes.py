@@ -462,8 +462,28 @@ _ALL: list[CodeInfo] = [
         "unused-ignore",
         "warning",
         "ignore matches nothing",
-        "An ignore in the project configuration matched no finding: it is stale.",
+        "An ignore in the project configuration, or a code of an inline suppression "
+        "(`# inventory-solver: ignore[CODE] reason` in a .nix file), matched no finding: it "
+        "is stale.",
         "remove the ignore",
+    ),
+    CodeInfo(
+        "invalid-suppression",
+        "warning",
+        "inline suppression not applied",
+        "A `# inventory-solver:` comment in a .nix file is not `ignore[CODE,...] reason`: "
+        "the reason is missing, a code is empty or unknown, or it is a `/* */` comment. It "
+        "suppresses nothing (an unknown code only itself).",
+        "write `# inventory-solver: ignore[CODE,...] reason` on or just above the definition",
+    ),
+    CodeInfo(
+        "unknown-code",
+        "error",
+        "unknown code on the command line",
+        "A code given to --select or --ignore is not a diagnostic code (nor one a user "
+        "policy writes), or a pattern matches none.",
+        "see `inventory-solver explain CODE`; the message lists near matches",
+        input=True,
     ),
     CodeInfo(
         "policy",

@@ -237,6 +237,7 @@ def apply(cfg: Config, report: Report) -> Report:
                         column=1,
                     ),
                     hint="remove the ignore, or fix its scope",
+                    args={"code": ig.code},
                 )
             )
     from solver.runner import rebuild

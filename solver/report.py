@@ -95,8 +95,9 @@ class Resolution(BaseModel):
 
 
 class Summary(BaseModel):
-    """Counts of the findings by severity, the findings ignored by the config, and the
-    files read."""
+    """Counts of the findings by severity, the findings ignored by the config (or by
+    ``--select``/``--ignore``), the files read, and the findings suppressed by an inline
+    comment."""
 
     model_config = ConfigDict(defer_build=True)
 
@@ -105,6 +106,7 @@ class Summary(BaseModel):
     infos: int = 0
     ignored: int = 0
     files: list[str] = Field(default_factory=list)
+    suppressed: int = 0
 
 
 class SkippedFile(BaseModel):
@@ -159,8 +161,21 @@ class Coverage(BaseModel):
         return out
 
 
+class Suppressed(BaseModel):
+    """A finding suppressed where the code is: by an inline comment
+    (``# inventory-solver: ignore[CODE] reason``) at ``location``."""
+
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+    diagnostic: Diagnostic
+    kind: Literal["inSource"] = "inSource"
+    reason: str
+    location: Location
+
+
 class Report(BaseModel):
-    """Everything a run found. ``ok`` is true when there is no error."""
+    """Everything a run found. ``ok`` is true when there is no error. ``suppressed``: the
+    findings an inline comment suppressed (not in ``diagnostics``)."""
 
     model_config = ConfigDict(defer_build=True)
 
@@ -168,6 +183,7 @@ class Report(BaseModel):
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     summary: Summary = Field(default_factory=Summary)
     coverage: Coverage = Field(default_factory=Coverage)
+    suppressed: list[Suppressed] = Field(default_factory=list)
 
     @property
     def ok(self) -> bool:

@@ -36,6 +36,8 @@ def execute(args: RunArgs) -> Report:
         resolve=args.resolve,
         settings=args.settings,
         clan_core=args.clan_core,
+        select=args.select,
+        ignore_codes=args.ignore_codes,
     )
     path = args.paths[0] if args.paths else None
     done = check_with(path, opts, timings)
@@ -71,6 +73,8 @@ def rebuild(report: Report) -> Report:
         report.resolution, report.diagnostics, report.summary.files, coverage=report.coverage
     )
     new.summary.ignored = report.summary.ignored
+    new.summary.suppressed = report.summary.suppressed
+    new.suppressed = list(report.suppressed)
     return new
 
 

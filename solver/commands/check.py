@@ -8,6 +8,8 @@ from solver.commands.common import (
     EXIT_FINDINGS,
     EXIT_OK,
     RunArgs,
+    code_options,
+    code_selection,
     guard,
     input_options,
     one_path,
@@ -60,6 +62,7 @@ FORMATS = ["text", "concise", "json", "sarif", "github"]
     is_flag=True,
     help="List the files read, the files skipped and the values not evaluated (to stderr).",
 )
+@code_options
 @input_options
 def command(
     paths: tuple[str, ...],
@@ -70,6 +73,8 @@ def command(
     output: str | None,
     strict: bool | None,
     verbose: bool,
+    select: tuple[str, ...],
+    ignore_codes: tuple[str, ...],
     **kw: object,
 ) -> None:
     """Check the inventory at PATH (a JSON file, a .nix file or a clan directory;
@@ -85,7 +90,14 @@ def command(
         from solver.render import SourceText, get_renderer
         from solver.runner import execute
 
-        args = RunArgs(paths=paths, strict=strict or None, **kw)  # type: ignore[arg-type]
+        chosen, unwanted = code_selection(select, ignore_codes)
+        args = RunArgs(
+            paths=paths,
+            strict=strict or None,
+            select=chosen,
+            ignore_codes=unwanted,
+            **kw,  # type: ignore[arg-type]
+        )
         report = execute(args)
         text = get_renderer(fmt)(report, sources=SourceText(), color=use_color)
         if verbose:

@@ -85,6 +85,34 @@ def input_options(f: F) -> F:
     return f
 
 
+def code_options(f: F) -> F:
+    """--select and --ignore: which findings to report, by code (as ruff does)."""
+    f = click.option(
+        "--ignore",
+        "ignore_codes",
+        multiple=True,
+        metavar="CODE,...",
+        help="Do not report these codes (comma-separated or repeated; fnmatch patterns "
+        "such as 'unknown-*'). Counted as ignored.",
+    )(f)
+    return click.option(
+        "--select",
+        "select",
+        multiple=True,
+        metavar="CODE,...",
+        help="Report only these codes (comma-separated or repeated; fnmatch patterns).",
+    )(f)
+
+
+def code_selection(
+    select: tuple[str, ...], ignore_codes: tuple[str, ...]
+) -> tuple[tuple[str, ...] | None, tuple[str, ...]]:
+    """The --select/--ignore values as code lists (``None``: --select not given)."""
+    from solver.suppress import split_codes
+
+    return (tuple(split_codes(select)) if select else None), tuple(split_codes(ignore_codes))
+
+
 @dataclass
 class RunArgs:
     paths: tuple[str, ...]
@@ -99,6 +127,8 @@ class RunArgs:
     resolve: bool = False
     settings: bool | None = None  # merge settings into the resolution (default: = resolve)
     strict: bool | None = None  # --strict; None: the config's `strict` (set by execute)
+    select: tuple[str, ...] | None = None  # --select codes (None: every code)
+    ignore_codes: tuple[str, ...] = ()  # --ignore codes
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from solver.catalogue.model import ModuleSpec
     from solver.diagnostics import Diagnostic
     from solver.files import Entry
+    from solver.suppress import Suppression
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class Loaded:
     reads: list[Entry] = field(default_factory=list)
     # flake inputs that are clan-core under another name (`inputs.clan.url = …clan-core`)
     clan_core_inputs: list[str] = field(default_factory=list)
+    # `# inventory-solver: ignore[…]` comments in the .nix files read (solver.suppress)
+    suppressions: list[Suppression] = field(default_factory=list)
 
 
 def display_name(path: str) -> str:

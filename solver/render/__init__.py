@@ -240,7 +240,8 @@ def coverage_gaps(coverage: Coverage | None) -> list[str]:
 
 
 def summary_line(summary: Summary, coverage: Coverage | None = None) -> str:
-    """``2 errors, 1 warning in inventory.json (3 ignored)`` or ``no problems found in X``.
+    """``2 errors, 1 warning in inventory.json (3 ignored, 1 suppressed)`` or ``no problems
+    found in X``.
 
     With `coverage`, what was not read is said too: ``no problems found (read 9 files;
     2 skipped, 3 values not evaluated)``, ``1 error in 9 files (2 skipped, 1 value not
@@ -253,7 +254,9 @@ def summary_line(summary: Summary, coverage: Coverage | None = None) -> str:
     if summary.infos:
         parts.append(_plural(summary.infos, "info"))
     gaps = coverage_gaps(coverage)
-    extra = [*gaps, f"{summary.ignored} ignored"] if summary.ignored else gaps
+    extra = [*gaps, f"{summary.ignored} ignored"] if summary.ignored else list(gaps)
+    if summary.suppressed:
+        extra.append(f"{summary.suppressed} suppressed")
     if not parts and gaps:  # a clean run that did not read everything: no silent pass
         read = _plural(len(summary.files), "file")
         return f"no problems found (read {read}; {', '.join(extra)})"

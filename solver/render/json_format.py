@@ -15,7 +15,8 @@ Schema, version 1::
           "args": {...}
         }
       ],
-      "summary": {"errors", "warnings", "infos", "ignored": int, "files": [str]},
+      "summary": {"errors", "warnings", "infos", "ignored": int, "files": [str],
+                  "suppressed": int},
       "coverage": {
         "files": [str],                      # files read
         "skipped": [{"file", "reason", "location"}],  # files not read, and why
@@ -23,8 +24,15 @@ Schema, version 1::
         "opaque_membership": int,            # of which decide role membership
         "clan_read": bool,                   # false: clan-not-read
         "opaque": [{"path", "message", "location", "membership": bool}]
-      }
+      },
+      "suppressed": [                        # findings an inline comment suppressed
+        {"diagnostic": {...}, "kind": "inSource", "reason": str, "location": {...}}
+      ]
     }
+
+``summary`` ends with ``"suppressed": int`` (how many; ``ignored`` counts the config's
+ignores and ``--select``/``--ignore``). A suppressed finding is not in ``diagnostics``;
+``location`` is the comment's.
 
 Lines and columns are 1-based; columns count Unicode code points and ``end_column`` is
 exclusive. Diagnostics are sorted by position then code. Fields appear in the order
@@ -53,6 +61,12 @@ def to_data(report: Report) -> dict[str, Any]:
         ],
         "summary": counts(report).model_dump(mode="json"),
         "coverage": _coverage(report),
+        "suppressed": [
+            s.model_dump(mode="json")
+            for s in sorted(
+                report.suppressed, key=lambda s: (s.diagnostic.sort_key(), s.location.line)
+            )
+        ],
     }
 
 

@@ -21,7 +21,7 @@ from solver.diagnostics import Diagnostic, Related, sort_diagnostics
 from solver.location import Location
 from solver.render import CodeInfo, SourceText
 from solver.render.jsontext import dumps
-from solver.report import Report
+from solver.report import Report, Suppressed
 
 TOOL_NAME = "inventory-solver"
 DIST_NAME = "inventory-solver"
@@ -172,11 +172,27 @@ def _result(d: Diagnostic, rule_index: int, default_file: str | None) -> dict[st
     return result
 
 
+def _suppressed(s: Suppressed, rule_index: int, default_file: str | None) -> dict[str, Any]:
+    """A suppressed finding: a result with a ``suppressions`` entry (kind ``inSource``, the
+    comment's reason as justification and its location)."""
+    result = _result(s.diagnostic, rule_index, default_file)
+    result["suppressions"] = [
+        {
+            "kind": s.kind,
+            "status": "accepted",
+            "justification": s.reason,
+            "location": {"physicalLocation": _physical(s.location)},
+        }
+    ]
+    return result
+
+
 def to_data(report: Report, codes: Mapping[str, CodeInfo] | None = None) -> dict[str, Any]:
     """The SARIF log as plain Python data."""
     diags = sort_diagnostics(list(report.diagnostics))
+    suppressed = sorted(report.suppressed, key=lambda s: (s.diagnostic.sort_key(), str(s.location)))
     by_code: dict[str, list[Diagnostic]] = {}
-    for d in diags:
+    for d in [*diags, *(s.diagnostic for s in suppressed)]:
         by_code.setdefault(d.code, []).append(d)
     order = sorted(by_code)
     rules = [_rule(code, by_code[code], codes) for code in order]
@@ -193,7 +209,8 @@ def to_data(report: Report, codes: Mapping[str, CodeInfo] | None = None) -> dict
             }
         },
         "columnKind": "unicodeCodePoints",
-        "results": [_result(d, index[d.code], default_file) for d in diags],
+        "results": [_result(d, index[d.code], default_file) for d in diags]
+        + [_suppressed(s, index[s.diagnostic.code], default_file) for s in suppressed],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 

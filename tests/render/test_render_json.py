@@ -16,7 +16,7 @@ DIAGNOSTIC_FIELDS = list(Diagnostic.model_fields)
 
 def test_json_shape(example: Example) -> None:
     data = json.loads(render(example.report, sources=example.sources, color=False))
-    assert list(data) == ["version", "diagnostics", "summary", "coverage"]
+    assert list(data) == ["version", "diagnostics", "summary", "coverage", "suppressed"]
     assert data["version"] == 1
     assert data["coverage"]["files"] == ["inventory.json"]
     assert data["coverage"]["skipped"] == []
@@ -26,6 +26,7 @@ def test_json_shape(example: Example) -> None:
         "infos": 1,
         "ignored": 2,
         "files": ["inventory.json"],
+        "suppressed": 0,
     }
     for item in data["diagnostics"]:
         assert list(item) == DIAGNOSTIC_FIELDS

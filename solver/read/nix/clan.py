@@ -44,6 +44,7 @@ from solver.read.nix.eval import (
 )
 from solver.read.nix.merge import MISSING, Def, JsonOrigin, JsonV, Merger
 from solver.read.nix.modules import Flake, ModuleReader, _Clan, scan_clan_calls
+from solver.suppress import scan_all
 
 if TYPE_CHECKING:
     from solver.catalogue.model import ModuleSpec
@@ -91,6 +92,7 @@ def load_inventory_file(path: str) -> Loaded:
         skipped=list(reader.skipped),
         opaque_count=sum(1 for n in merger.notes if n.code == "opaque-value"),
         reads=files.record(),
+        suppressions=scan_all(reader.files.values()),
     )
 
 
@@ -288,6 +290,7 @@ def _load_clan(target: str) -> Loaded:
         opaque_count=sum(1 for n in merger.notes if n.code == "opaque-value"),
         reads=files.record(),
         clan_core_inputs=sorted(reader.clan_core_inputs) if reader is not None else [],
+        suppressions=scan_all(reader.files.values()) if reader is not None else [],
     )
 
 
