@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -320,3 +321,38 @@ def test_the_cache_does_not_answer_when_a_comment_changed(tmp_path: Path) -> Non
     assert "unknown-machine" not in second.stdout and "1 suppressed" in second.stdout
     third = run()  # answered from the cache: the same bytes
     assert (third.returncode, third.stdout) == (second.returncode, second.stdout)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_diff_honours_ignore_and_inline_suppressions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.org",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.org",
+    }
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-C", str(tmp_path), *args], check=True, env=env)
+
+    base = clan_text().replace("      roles.server.machines.ghost = { };\n", "")
+    _write(tmp_path, base)
+    git("init", "-q", "-b", "main")
+    git("add", "-A")
+    git("commit", "-qm", "base")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
+
+    def diff(*args: str) -> Result:
+        return CliRunner().invoke(cli, ["diff", "HEAD", "--fail-on-new", "error", *args])
+
+    _write(tmp_path, clan_text())  # the change adds an unknown machine
+    new = diff()
+    assert new.exit_code == 1 and "unknown-machine" in new.output
+    assert diff("--ignore", "unknown-machine").exit_code == 0
+    assert diff("--select", "nope-code").exit_code == 2
+    _write(tmp_path, clan_text(ghost=" # inventory-solver: ignore[unknown-machine] on purpose"))
+    assert diff().exit_code == 0

@@ -28,6 +28,8 @@ from solver.commands.common import (
     EXIT_OK,
     EXIT_UNUSABLE,
     RunArgs,
+    code_options,
+    code_selection,
     guard,
     write_output,
 )
@@ -148,9 +150,12 @@ class Side:
 def _check(path: str, kw: dict[str, Any]) -> Any:
     from solver.runner import execute
 
+    select, ignore_codes = code_selection(kw.get("select", ()), kw.get("ignore_codes", ()))
     return execute(
         RunArgs(
             paths=(path,),
+            select=select,
+            ignore_codes=ignore_codes,
             modules=tuple(kw.get("modules", ())),
             rules=tuple(kw.get("rules", ())),
             config_file=kw.get("config_file"),
@@ -289,6 +294,7 @@ def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str,
 )
 @click.option("--rules", "rules", multiple=True, type=click.Path(dir_okay=False))
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
+@code_options
 def command(
     revisions: tuple[str, ...],
     base_opt: str | None,
