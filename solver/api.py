@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from solver.changes import Diff
     from solver.config import Config
     from solver.policy_source import Source
+    from solver.suppress import Selection
 
 
 @contextmanager
@@ -379,7 +380,7 @@ def check_with(
     return Checked(report=report, loaded=loaded, config=cfg, strict=strict)
 
 
-def _selection(opts: CheckOptions, rules: Sequence[str]) -> tuple[Any, set[str]]:
+def _selection(opts: CheckOptions, rules: Sequence[str]) -> tuple[Selection, set[str]]:
     """``--select``/``--ignore`` as a :class:`solver.suppress.Selection`, checked against
     the known codes, and the codes the user policies name (an unknown code:
     :class:`~solver.errors.InputError`, ``unknown-code``)."""

@@ -56,6 +56,9 @@ def explain_machine(name: str, args: RunArgs) -> tuple[str, bool]:
         loaded,
         Options(modules=[*cfg.modules, *args.modules], rules=[*cfg.rules, *args.rules]),
     )
+    from solver import suppress
+
+    report = suppress.apply(report, loaded.suppressions)  # as check does
     report = config_mod.apply(cfg, report)
     return machine_text(name, loaded, report)
 
