@@ -15,7 +15,7 @@ MACHINES = 10_000
 def _nix(tmp_path: Path, every: int | None) -> Path:
     lines = ["{", "  inventory.machines = {"]
     for n in range(MACHINES):
-        line = f"    m{n} = {{ tags = [ \"t{n % 7}\" ]; }};"
+        line = f'    m{n} = {{ tags = [ "t{n % 7}" ]; }};'
         if every is not None and n % every == 0:
             line += " # inventory-solver: ignore[unknown-tag] generated"
         lines.append(line)
