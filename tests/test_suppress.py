@@ -356,3 +356,19 @@ def test_diff_honours_ignore_and_inline_suppressions(
     assert diff("--select", "nope-code").exit_code == 2
     _write(tmp_path, clan_text(ghost=" # inventory-solver: ignore[unknown-machine] on purpose"))
     assert diff().exit_code == 0
+
+
+def test_explain_machine_leaves_out_suppressed_findings(tmp_path: Path) -> None:
+    def explain(folder: Path) -> str:
+        old = os.getcwd()
+        os.chdir(folder)
+        try:
+            r = CliRunner().invoke(cli, ["explain", "ghost", ".", "--no-cache"])
+        finally:
+            os.chdir(old)
+        assert r.exit_code == 0, r.output
+        return r.output
+
+    assert "findings about ghost: 1" in explain(_write(tmp_path, clan_text()))
+    _write(tmp_path, clan_text(ghost=" # inventory-solver: ignore[unknown-machine] in Nix"))
+    assert "findings about ghost: 0" in explain(tmp_path)
