@@ -525,6 +525,7 @@ def check(
     ignore: Sequence[Mapping[str, str]] | None = None,
     resolve: bool = True,
     clan_core: _PathArg | None = None,
+    select: Sequence[str] | None = None,
 ) -> Report:
     """Check an inventory (a JSON file, a ``.nix`` file, a clan directory, or the data
     itself as a dict; ``None``: the clan found from the current directory upward) and
@@ -547,6 +548,9 @@ def check(
     * ``clan_core``: a clan-core checkout to read the module catalogue from
       (``--clan-core``; default: the config's, else the one the clan's ``flake.lock``
       pins when its source is in the Nix store, else the built-in catalogue).
+    * ``select``: report only these codes (``--select``; fnmatch patterns accepted; an
+      unknown code raises :class:`~solver.errors.InputError`). The others are counted in
+      ``summary.ignored``; to leave codes out, use ``severity={"code": "off"}``.
 
     Raises :class:`~solver.errors.InputError` when the input (or the config) cannot be
     used, and ``TypeError`` at the call for an argument of the wrong type.
@@ -564,6 +568,12 @@ def check(
         resolve=resolve,
         clan_core=clan_core,
     )
+    if select is not None:
+        if isinstance(select, str) or not (
+            isinstance(select, list | tuple) and all(isinstance(c, str) for c in select)
+        ):
+            raise _type_error("select", "a list of codes (str) or None", select)
+        opts.select = list(select)
     done = check_with(src, opts)
     if done.strict:
         gaps = done.report.coverage.gaps()

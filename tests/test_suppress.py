@@ -372,3 +372,20 @@ def test_explain_machine_leaves_out_suppressed_findings(tmp_path: Path) -> None:
     assert "findings about ghost: 1" in explain(_write(tmp_path, clan_text()))
     _write(tmp_path, clan_text(ghost=" # inventory-solver: ignore[unknown-machine] in Nix"))
     assert "findings about ghost: 0" in explain(tmp_path)
+
+
+def test_library_check_takes_select_and_applies_inline_suppressions(tmp_path: Path) -> None:
+    from solver import check
+    from solver.errors import InputError
+
+    folder = _write(tmp_path, clan_text(ghost=" # inventory-solver: ignore[unknown-machine] x"))
+    report = check(folder, config=None)
+    assert [d.code for d in report.diagnostics] == ["empty-role"]
+    assert [s.diagnostic.code for s in report.suppressed] == ["unknown-machine"]
+    assert report.summary.suppressed == 1
+    only = check(folder, config=None, select=["unknown-*"])
+    assert only.diagnostics == [] and only.summary.ignored == 1
+    with pytest.raises(InputError, match="unknown code `empty-rol`"):
+        check(folder, config=None, select=["empty-rol"])
+    with pytest.raises(TypeError):
+        check(folder, config=None, select="empty-role")  # type: ignore[arg-type]
