@@ -296,6 +296,13 @@ def test_sarif_marks_suppressed_results(tmp_path: Path) -> None:
     assert (region["startLine"], region["startColumn"]) == (6, 42)
     rule_ids = [rule["id"] for rule in log["runs"][0]["tool"]["driver"]["rules"]]
     assert by_rule["unknown-machine"]["ruleIndex"] == rule_ids.index("unknown-machine")
+    # the log, suppressions included, validates against the OASIS schema
+    import jsonschema
+
+    schema_path = Path(__file__).parent / "render" / "data" / "sarif-schema-2.1.0.json"
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    problems = [e.message for e in jsonschema.Draft4Validator(schema).iter_errors(log)]
+    assert problems == []
 
 
 def test_the_cache_does_not_answer_when_a_comment_changed(tmp_path: Path) -> None:
