@@ -15,7 +15,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
 from solver.errors import InputError
-from solver.location import Location, Part, Path, format_path
+from solver.location import Definition, Location, Part, Path, format_path
 
 if TYPE_CHECKING:
     from solver.files import Files
@@ -140,6 +140,35 @@ class JsonLocator:
             found = hits[-1]
             cur = found[2]
         return found
+
+    def definitions(self, path: Path) -> list[Definition] | None:
+        """The spans of `path` for editing (see :class:`~solver.location.Definition`)."""
+        sp = self.span(path)
+        if sp is None:
+            return None
+        ks, ke, vs, ve = sp
+        if not path:
+            return [Definition(self.file, self.text, "json", (vs, ve), value=(vs, ve))]
+        parent = self.span(path[:-1])
+        assert parent is not None  # the path's own span was found through it
+        cstart = parent[2]
+        cend = parent[3]
+        siblings = tuple(
+            sorted((h[0], h[3]) for hits in self.entries(cstart).values() for h in hits)
+        )
+        is_key = isinstance(path[-1], str)
+        return [
+            Definition(
+                self.file,
+                self.text,
+                "json",
+                (ks, ve),
+                key=(ks, ke) if is_key else None,
+                value=(vs, ve),
+                container=(cstart, cend),
+                siblings=siblings,
+            )
+        ]
 
     def locate(self, path: Path, part: Part = "key") -> Location | None:
         # Walk down to the deepest existing prefix, so a missing key still points somewhere.
