@@ -246,16 +246,39 @@ class _Planner:
             out.append(self.edit(d, d.value[0], d.value[1], new, a))
         return out
 
-    def remove(self, a: Action, path: Path) -> None:
-        found = self.defs(self.resolve(path))
+    def remove(self, a: Action, path: Path) -> list[TextEdit]:
+        path = self.resolve(path)
+        found = self.defs(path)
         for d in found:
             if d.key is None:
                 self.value_editable(d, "the list element")
             else:
                 self.key_editable(d, "the definition")
-        for d in found:
+        out: list[TextEdit] = []
+        removed = {(d.file, d.binding) for d in found}
+        kept_parent = False
+        for d in sorted(found, key=lambda d: (d.file, d.binding)):
+            if (
+                not kept_parent
+                and d.syntax == "nix"
+                and d.key is not None
+                and d.prefix
+                and self.only_here(path, removed)
+            ):
+                kept_parent = True
+                # `roles.r.machines.m = …;` is the only definition of `roles.r.machines`:
+                # keep that defined (empty), as removing the key leaves it in JSON
+                out.append(self.edit(d, *d.binding, f"{d.prefix.rstrip('.')} = {{ }};", a))
+                continue
             self.texts.setdefault(d.file, d.text)
             self.removals.append((d, a))
+        return out
+
+    def only_here(self, path: Path, removed: set[tuple[str, tuple[int, int]]]) -> bool:
+        """Whether the parent of `path` is defined only by the bindings `removed`."""
+        assert self.locator is not None
+        parents = self.locator.definitions(path[:-1]) or []
+        return all((p.file, p.binding) in removed for p in parents)
 
     def add_tags(self, role: Path, names: list[str], actions: list[Action]) -> list[TextEdit]:
         """Add `names` to the role's tags (creating ``tags``); the edits carry `actions[0]`."""
@@ -484,30 +507,32 @@ def plan_edits(repair: Repair, loaded: Loaded) -> EditPlan:
     planner = _Planner(loaded)
     plan = EditPlan()
     edits: list[TextEdit] = []
-    moves: dict[Path, list[Action]] = {}
+    moves: dict[Path, list[tuple[Action, list[TextEdit]]]] = {}
     for a in sorted(repair.actions, key=Action.sort_key):
         before = len(planner.removals)
         try:
             if a.kind == "rename":
                 edits.extend(planner.rename(a))
             elif a.kind == "remove":
-                planner.remove(a, a.path)
+                edits.extend(planner.remove(a, a.path))
             elif a.kind == "to-attrset":
                 edits.extend(planner.to_attrset(a))
             elif a.kind == "move-to-tags":
                 if len(a.path) < 2 or a.path[-2] != "machines" or not isinstance(a.path[-1], str):
                     raise _Skip("the path is not a name in a role's machines")
-                planner.remove(a, a.path)
-                moves.setdefault(a.path[:-2], []).append(a)
+                pending = planner.remove(a, a.path)
+                moves.setdefault(a.path[:-2], []).append((a, pending))
                 continue
             plan.applied.append(a)
         except _Skip as exc:
             del planner.removals[before:]
             plan.not_applied.append(NotApplied(a, exc.reason))
-    for role, actions in sorted(moves.items(), key=lambda x: format_path(x[0])):
+    for role, moved in sorted(moves.items(), key=lambda x: format_path(x[0])):
+        actions = [a for a, _ in moved]
         names = [str(a.path[-1]) for a in actions]
         try:
             edits.extend(planner.add_tags(role, names, actions))
+            edits.extend(e for _, pending in moved for e in pending)
             plan.applied.extend(actions)
         except _Skip as exc:
             ids = {id(a) for a in actions}

@@ -27,8 +27,8 @@ from solver.read.nix.eval import (
 
 if TYPE_CHECKING:
     from solver.diagnostics import Diagnostic, Severity
-    from solver.read.nix.parse import Src
     from solver.read.json_reader import JsonLocator
+    from solver.read.nix.parse import Src
 
 
 class _Missing:
@@ -188,7 +188,8 @@ class ClanLocator:
         key_computed = None if literal else here
         if key_computed is None:
             enclosing = binding.parent.parent if binding.parent is not None else None
-            key_computed = self._set_direct(path[: len(path) - 1 - idx], src, enclosing, here)
+            cut = len(path) - 1 - idx  # the attribute path may start above the inventory
+            key_computed = self._set_direct(path[: max(cut, 0)], src, enclosing, here)
         value = None
         computed = None
         if last:
@@ -203,12 +204,7 @@ class ClanLocator:
                 and node is not None
                 and getattr(val, "src", None) is src
                 and node.id in (expr.id, inner.id)
-            ) or (
-                wrapped is None
-                and node is not None
-                and node.parent is not None
-                and node.parent.type == "source_code"
-            )
+            ) or (wrapped is None and node is not None and _file_value(node))
             if not direct:
                 computed = vloc or src.location(expr)
             if computed is None and key_computed is not None:
@@ -235,8 +231,17 @@ class ClanLocator:
         entry = self.entries.get(base)
         if entry is None:
             return src.location(node, False)
+        # an operand of `//' (the attribute came from this operand: it won)
+        ids = {node.id}
+        up = node
+        while up.parent is not None and (
+            up.parent.type == "parenthesized_expression"
+            or (up.parent.type == "binary_expression" and _operator(src, up.parent) == "//")
+        ):
+            up = up.parent
+            ids.add(up.id)
         for origin, val in self.more.get(base) or [entry]:
-            if getattr(val, "node", None) is not None and val.node.id == node.id and val.src is src:
+            if getattr(val, "node", None) is not None and val.node.id in ids and val.src is src:
                 if isinstance(origin, JsonOrigin):
                     return None
                 mine = self._nix_definition(base, origin, val)
@@ -298,6 +303,16 @@ class ClanLocator:
                 return key or value
             return value or key
         return None
+
+
+def _file_value(node: Any) -> bool:
+    """Whether `node` is the value of a whole file (``import ./x.nix``), or the body of
+    the function a file is (``import ./x.nix { … }``, a flake-parts module), or of its
+    ``let … in`` (never a binding of the ``let``, whose parent is a binding)."""
+    up = node.parent
+    while up is not None and up.type in ("function_expression", "let_expression"):
+        up = up.parent
+    return up is not None and up.type == "source_code"
 
 
 def _operator(src: Any, node: Any) -> str:
