@@ -148,11 +148,12 @@ class JsonLocator:
             return None
         ks, ke, vs, ve = sp
         if not path:
+            ve = self._value_end(vs)
             return [Definition(self.file, self.text, "json", (vs, ve), value=(vs, ve))]
         parent = self.span(path[:-1])
         assert parent is not None  # the path's own span was found through it
         cstart = parent[2]
-        cend = parent[3]
+        cend = parent[3] if len(path) > 1 else self._value_end(cstart)
         siblings = tuple(
             sorted((h[0], h[3]) for hits in self.entries(cstart).values() for h in hits)
         )
