@@ -218,6 +218,7 @@ def _as_data(plan: EditPlan, repair: Repair, names: dict[str, str]) -> dict[str,
             {"action": n.action.describe(), "path": list(n.action.path), "reason": n.reason}
             for n in plan.not_applied
         ],
+        "fixed": sorted(repair.fixed),
         "unfixed": sorted(repair.unfixed),
         "cost": repair.cost,
     }
