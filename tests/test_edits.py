@@ -138,6 +138,25 @@ def test_json_remove_leaves_valid_json(
     assert plan.edited()["inv.json"] == after
 
 
+def test_names_in_a_machines_list_are_edited_as_list_elements(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _repo(
+        tmp_path,
+        {"inv.json": '{"instances": {"i": {"roles": {"r": {"machines": ["a", "b"]}}}}}'},
+        monkeypatch,
+    )
+    role = ("instances", "i", "roles", "r")
+    plan, _ = _plan(
+        "inv.json",
+        Action(kind="rename", path=(*role, "machines", "a"), new="c"),
+        Action(kind="move-to-tags", path=(*role, "machines", "b")),
+    )
+    assert plan.edited()["inv.json"] == (
+        '{"instances": {"i": {"roles": {"r": {"tags": ["b"], "machines": ["c"]}}}}}'
+    )
+
+
 def test_json_removing_neighbours_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _repo(tmp_path, {"inv.json": '{"t": ["a", "b", "c", "d"]}'}, monkeypatch)
     plan, _ = _plan(

@@ -215,7 +215,7 @@ class _Planner:
         if a.new is None:
             raise _Skip("no new name given")
         out: list[TextEdit] = []
-        if a.part == "key":
+        if a.part == "key" and self.resolve(a.path) == a.path:
             if not a.path or not isinstance(a.path[-1], str):
                 raise _Skip("the path does not end with a name")
             for d in self.defs(a.path):

@@ -52,6 +52,8 @@ class JsonLocator:
         self._lines: list[int] | None = None
         # container offset -> key or index -> list of (key_start, key_end, value_start, value_end)
         self._index: dict[int, dict[str | int, list[tuple[int, int, int, int]]]] = {}
+        # container offset -> (start, end) of every entry, in order (for ``definitions``)
+        self._siblings: dict[int, tuple[tuple[int, int], ...]] = {}
 
     # -- offsets -> positions ---------------------------------------------------------
     def position(self, offset: int) -> tuple[int, int]:
@@ -154,9 +156,12 @@ class JsonLocator:
         assert parent is not None  # the path's own span was found through it
         cstart = parent[2]
         cend = parent[3] if len(path) > 1 else self._value_end(cstart)
-        siblings = tuple(
-            sorted((h[0], h[3]) for hits in self.entries(cstart).values() for h in hits)
-        )
+        siblings = self._siblings.get(cstart)
+        if siblings is None:
+            siblings = tuple(
+                sorted((h[0], h[3]) for hits in self.entries(cstart).values() for h in hits)
+            )
+            self._siblings[cstart] = siblings
         is_key = isinstance(path[-1], str)
         return [
             Definition(
