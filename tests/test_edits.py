@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from solver.fix.actions import Action, Repair
 from solver.fix.diff import repo_relative, unified_diff
@@ -627,3 +629,93 @@ def test_command_refuses_bad_input_and_overlaps(
     out = _cli(monkeypatch, overlap, "inventory.json", "--apply")
     assert out.exit_code == 2 and "fix refused" in out.stderr
     assert (root / "inventory.json").read_text() == INVENTORY_JSON
+
+
+# -- generated: any set of removals reads back as the data without them ------------------
+
+_NAMES = st.sampled_from(["a", "b", "c", "d-1", "e.f"])
+
+
+@st.composite
+def _inventories(draw: st.DrawFn) -> tuple[dict[str, Any], list[tuple[Any, ...]], bool]:
+    machines = draw(st.dictionaries(_NAMES, st.lists(_NAMES, max_size=3), max_size=4))
+    roles = draw(st.dictionaries(_NAMES, st.lists(_NAMES, max_size=3, unique=True), max_size=3))
+    data = {
+        "machines": {m: {"tags": tags} for m, tags in machines.items()},
+        "instances": {
+            "i": {"roles": {r: {"machines": {n: {} for n in ms}} for r, ms in roles.items()}}
+        },
+    }
+    paths: list[tuple[Any, ...]] = [
+        ("machines", m, "tags", k) for m, t in machines.items() for k in range(len(t))
+    ]
+    paths += [("machines", m) for m in machines]
+    paths += [("instances", "i", "roles", r, "machines", n) for r, ms in roles.items() for n in ms]
+    chosen = draw(st.lists(st.sampled_from(paths), unique=True)) if paths else []
+    return data, chosen, draw(st.booleans())
+
+
+def _nix(value: Any, indent: str, multiline: bool) -> str:
+    from solver.fix.edits import nix_key, nix_string
+
+    if isinstance(value, str):
+        return nix_string(value)
+    if isinstance(value, list):
+        return "[ " + "".join(nix_string(v) + " " for v in value) + "]"
+    if not value:
+        return "{ }"
+    if multiline:
+        inner = indent + "  "
+        body = "".join(
+            f"{inner}{nix_key(k)} = {_nix(v, inner, multiline)}; # {k}\n" for k, v in value.items()
+        )
+        return "{\n" + body + indent + "}"
+    return (
+        "{ "
+        + "".join(f"{nix_key(k)} = {_nix(v, indent, multiline)}; " for k, v in value.items())
+        + "}"
+    )
+
+
+def _without(data: dict[str, Any], paths: list[tuple[Any, ...]]) -> dict[str, Any]:
+    d = copy.deepcopy(data)
+    # deepest and highest indices first, so that earlier removals do not shift later ones
+    for path in sorted(
+        paths, key=lambda p: (len(p), p[-1] if isinstance(p[-1], int) else -1), reverse=True
+    ):
+        parent: Any = d
+        for k in path[:-1]:
+            if isinstance(parent, dict) and k not in parent:
+                break
+            parent = parent[k]
+        else:
+            del parent[path[-1]]
+    return d
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_inventories())
+def test_generated_removals_read_back(
+    tmp_path_factory: pytest.TempPathFactory,
+    case: tuple[dict[str, Any], list[tuple[Any, ...]], bool],
+) -> None:
+    data, paths, multiline = case
+    root = tmp_path_factory.mktemp("gen")
+    (root / ".git").mkdir()
+    files = {
+        "inventory.json": json.dumps(data, indent=2 if multiline else None),
+        "inventory.nix": _nix(data, "", multiline) + "\n",
+    }
+    for name, text in files.items():
+        (root / name).write_text(text)
+        target = str(root / name)
+        loaded = load(target)
+        assert loaded.data == data
+        plan = plan_edits(
+            Repair(actions=tuple(Action(kind="remove", path=p) for p in paths)), loaded
+        )
+        assert plan.not_applied == []
+        write_files(plan.texts, plan.edited(), str(root))
+        assert load(target).data == _without(data, paths), (name, (root / name).read_text())

@@ -415,8 +415,14 @@ class _Planner:
         out: list[TextEdit] = []
         by_file: dict[str, list[tuple[Definition, Action]]] = {}
         seen: set[tuple[str, tuple[int, int]]] = set()
+        spans: dict[str, list[tuple[int, int]]] = {}
+        for d, _a in self.removals:
+            spans.setdefault(d.file, []).append(d.binding)
         for d, a in self.removals:
-            if (d.file, d.binding) in seen:
+            if (d.file, d.binding) in seen or any(
+                s <= d.binding[0] and d.binding[1] <= e and (s, e) != d.binding
+                for s, e in spans[d.file]
+            ):  # already removed with an enclosing definition
                 continue
             seen.add((d.file, d.binding))
             by_file.setdefault(d.file, []).append((d, a))
