@@ -719,3 +719,82 @@ def test_generated_removals_read_back(
         assert plan.not_applied == []
         write_files(plan.texts, plan.edited(), str(root))
         assert load(target).data == _without(data, paths), (name, (root / name).read_text())
+
+
+@st.composite
+def _mixed(draw: st.DrawFn) -> tuple[dict[str, Any], list[Action], dict[str, Any], bool]:
+    """An inventory, renames of machines and tags and moves of role members to tags (none
+    overlapping), and the data they should give."""
+    from solver.location import format_path
+
+    machines = draw(st.dictionaries(_NAMES, st.lists(_NAMES, max_size=3), max_size=3))
+    roles = draw(
+        st.dictionaries(
+            _NAMES,
+            st.tuples(
+                st.lists(_NAMES, max_size=3, unique=True),
+                st.none() | st.lists(_NAMES, max_size=2, unique=True),
+            ),
+            max_size=3,
+        )
+    )
+    data: dict[str, Any] = {
+        "machines": {m: {"tags": t} for m, t in machines.items()},
+        "instances": {"i": {"roles": {}}},
+    }
+    for r, (ms, tags) in roles.items():
+        role: dict[str, Any] = {"machines": {n: {} for n in ms}}
+        if tags is not None:
+            role["tags"] = tags
+        data["instances"]["i"]["roles"][r] = role
+    want = copy.deepcopy(data)
+    actions: list[Action] = []
+    for m, tags in machines.items():
+        if tags and draw(st.booleans()):
+            k = draw(st.integers(0, len(tags) - 1))
+            actions.append(
+                Action(kind="rename", path=("machines", m, "tags", k), part="value", new="t-r")
+            )
+            want["machines"][m]["tags"][k] = "t-r"
+        if draw(st.booleans()):
+            actions.append(Action(kind="rename", path=("machines", m), new=f"{m}-r"))
+    for m in list(want["machines"]):
+        if any(a.path == ("machines", m) for a in actions):
+            want["machines"][f"{m}-r"] = want["machines"].pop(m)
+    for r, (ms, _tags) in roles.items():
+        moved = draw(st.lists(st.sampled_from(ms), unique=True)) if ms else []
+        base = ("instances", "i", "roles", r)
+        moved.sort(key=lambda n: format_path((*base, "machines", n)))
+        actions += [Action(kind="move-to-tags", path=(*base, "machines", n)) for n in moved]
+        role = want["instances"]["i"]["roles"][r]
+        for n in moved:
+            del role["machines"][n]
+        if moved:
+            have = role.setdefault("tags", [])
+            have += [n for n in moved if n not in have]
+    return data, actions, want, draw(st.booleans())
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_mixed())
+def test_generated_renames_and_moves_read_back(
+    tmp_path_factory: pytest.TempPathFactory,
+    case: tuple[dict[str, Any], list[Action], dict[str, Any], bool],
+) -> None:
+    data, actions, want, multiline = case
+    root = tmp_path_factory.mktemp("gen")
+    (root / ".git").mkdir()
+    files = {
+        "inventory.json": json.dumps(data, indent=2 if multiline else None),
+        "inventory.nix": _nix(data, "", multiline) + "\n",
+    }
+    for name, text in files.items():
+        (root / name).write_text(text)
+        target = str(root / name)
+        loaded = load(target)
+        plan = plan_edits(Repair(actions=tuple(actions)), loaded)
+        assert plan.not_applied == []
+        write_files(plan.texts, plan.edited(), str(root))
+        assert load(target).data == want, (name, (root / name).read_text())
