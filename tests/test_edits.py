@@ -620,6 +620,8 @@ def test_command_refuses_bad_input_and_overlaps(
     root = _repo(tmp_path, {"inventory.json": INVENTORY_JSON, "bad.json": "{"}, monkeypatch)
     bad = _cli(monkeypatch, Repair(), "bad.json")
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+    piped = _cli(monkeypatch, Repair(), "-")
+    assert piped.exit_code == 2 and "not a pipe" in piped.output
     unknown = _cli(monkeypatch, Repair(), "inventory.json", "--select", "no-such-code")
     assert unknown.exit_code == 2 and "unknown code no-such-code" in unknown.output
     path = ("instances", "borg", "roles", "client", "machines")

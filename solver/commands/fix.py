@@ -114,9 +114,9 @@ def run_fix(
     from solver.fix.diff import repo_relative, unified_diff
     from solver.fix.edits import EditConflict, plan_edits
     from solver.fix.write import NotWritten, write_files
-    from solver.read import load
+    from solver.read import _is_stream, load
 
-    if path == "-":
+    if path is not None and (path == "-" or _is_stream(path)):
         raise InputError.single("io-error", "fix needs a file or a clan directory, not a pipe")
     cfg = find_config(CheckOptions(config=config_file or True, config_start="."))
     opts = Options(
