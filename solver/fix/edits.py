@@ -172,9 +172,9 @@ class _Planner:
         self.loaded = loaded
         loc = loaded.locator
         self.locator: DefinitionLocator | None = loc if isinstance(loc, DefinitionLocator) else None
-        self.edits: list[TextEdit] = []
         self.texts: dict[str, str] = {}
-        # removals: file -> list of (definition, action)
+        # definitions to remove, with the action removing each (grouped per container
+        # and file at the end, so that neighbours go together cleanly)
         self.removals: list[tuple[Definition, Action]] = []
 
     # -- helpers ------------------------------------------------------------------------
