@@ -168,6 +168,12 @@ def test_json_removing_neighbours_at_once(tmp_path: Path, monkeypatch: pytest.Mo
         Action(kind="remove", path=("t", 0)),
     )
     assert plan.edited()["inv.json"] == '{"t": ["d"]}'
+    # each action has its own edit (for editors): disjoint, together the whole change
+    assert [(e.action.path, e.start, e.end) for e in plan.edits] == [
+        (("t", 0), 7, 12),
+        (("t", 1), 12, 17),
+        (("t", 2), 17, 22),
+    ]
 
 
 # -- Nix --------------------------------------------------------------------------------
@@ -599,6 +605,21 @@ def test_command_json_format(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
             "fixes": ["unknown-module@instances.borg.module.name"],
         }
     ]
+
+
+def test_command_names_the_alternatives(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _repo(tmp_path, {"inventory.json": INVENTORY_JSON}, monkeypatch)
+    keep = Action(kind="remove", path=("machines", "kim"))
+    one = Action(kind="remove", path=("machines", "sara"))
+    other = Action(kind="remove", path=("machines", "jon"), cost=1)
+    repair = Repair(
+        actions=(keep, one), alternatives=((keep.model_copy(update={"cost": 2}), other),)
+    )
+    out = _cli(monkeypatch, repair)
+    assert (
+        "inventory-solver: alternative 1 of the same cost: remove machines.jon instead of remove machines.sara\n"
+        in out.stderr
+    )
 
 
 def test_command_reports_what_it_could_not_apply(

@@ -179,12 +179,18 @@ def _compute_repair() -> Any:
 def _notes(plan: EditPlan, repair: Repair) -> list[str]:
     out = [f"inventory-solver: {n.message()}" for n in plan.not_applied]
     out += [f"inventory-solver: no edit fixes {u}" for u in sorted(repair.unfixed)]
-    if repair.alternatives:
-        out.append(
-            f"inventory-solver: {len(repair.alternatives)} other repair(s) of the same cost "
-            "exist: "
-            + "; ".join(", ".join(a.describe() for a in alt) for alt in repair.alternatives)
-        )
+    chosen = {a.sort_key(): a for a in repair.actions}
+    for n, alt in enumerate(repair.alternatives, 1):
+        mine = {a.sort_key(): a for a in alt}
+        instead = [chosen[k] for k in sorted(chosen.keys() - mine.keys())]
+        other = [mine[k] for k in sorted(mine.keys() - chosen.keys())]
+        if other or instead:
+            out.append(
+                f"inventory-solver: alternative {n} of the same cost: "
+                + (", ".join(a.describe() for a in other) or "nothing")
+                + " instead of "
+                + (", ".join(a.describe() for a in instead) or "nothing")
+            )
     if not plan.edits and not out:
         out.append("inventory-solver: nothing to fix")
     return out

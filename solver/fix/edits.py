@@ -446,22 +446,23 @@ class _Planner:
             removed = {d.binding: a for d, a in group}
             flags = [s in removed for s in sibs]
             i = 0
-            while i < len(sibs):
-                if not flags[i]:
-                    i += 1
+            n = len(sibs)
+            for k, sib in enumerate(sibs):
+                if not flags[k]:
                     continue
-                j = i
-                while j + 1 < len(sibs) and flags[j + 1]:
-                    j += 1
-                a = removed[sibs[i]]
+                # each entry takes the separator before it (or after it, when no kept
+                # entry comes before): neighbours removed together stay disjoint
+                i = k
+                while i > 0 and flags[i - 1]:
+                    i -= 1
                 if i > 0:
-                    start, end = sibs[i - 1][1], sibs[j][1]
-                elif j + 1 < len(sibs):
-                    start, end = sibs[i][0], sibs[j + 1][0]
+                    start, end = sibs[k - 1][1], sib[1]
+                elif not all(flags):
+                    start, end = sib[0], sibs[k + 1][0]
                 else:
-                    start, end = container[0] + 1, container[1] - 1
-                out.append(self.edit(d0, start, end, "", a))
-                i = j + 1
+                    start = container[0] + 1 if k == 0 else sib[0]
+                    end = sibs[k + 1][0] if k + 1 < n else container[1] - 1
+                out.append(self.edit(d0, start, end, "", removed[sib]))
         return out
 
     def _nix_removals(self, items: list[tuple[Definition, Action]]) -> list[TextEdit]:
@@ -470,35 +471,45 @@ class _Planner:
         out: list[TextEdit] = []
         items = sorted(items, key=lambda x: x[0].binding)
         text = items[0][0].text
-        runs: list[tuple[int, int, Definition, Action]] = []
+        runs: list[list[tuple[Definition, Action]]] = []
         for d, a in items:
-            s, e = d.binding
-            if runs and runs[-1][1] <= s and text[runs[-1][1] : s].strip() == "":
-                ps, _pe, pd, pa = runs[-1]
-                runs[-1] = (ps, e, pd, pa)
-            else:
-                runs.append((s, e, d, a))
-        for s, e, d, a in runs:
-            line_start = text.rfind("\n", 0, s) + 1
-            eol = text.find("\n", e)
-            eol = len(text) if eol == -1 else eol
-            rest = text[e:eol].strip()
-            if text[line_start:s].strip() == "" and (rest == "" or rest.startswith("#")):
-                out.append(self.edit(d, line_start, min(eol + 1, len(text)), "", a))
-                continue
-            j = s
-            while j > 0 and text[j - 1] in " \t":
-                j -= 1
-            k = e
-            while k < len(text) and text[k] in " \t":
-                k += 1
-            if j < s and text[j - 1 : j] not in ("{", "["):
-                out.append(self.edit(d, j, e, "", a))
-            elif k > e:
-                out.append(self.edit(d, s, k, "", a))
-            else:
-                out.append(self.edit(d, j, e, "", a))
+            s = d.binding[0]
+            if runs and runs[-1][-1][0].binding[1] <= s:
+                gap = text[runs[-1][-1][0].binding[1] : s]
+                if gap.strip() == "":
+                    runs[-1].append((d, a))
+                    continue
+            runs.append([(d, a)])
+        for run in runs:
+            r0, r1 = self._nix_run(text, run[0][0].binding[0], run[-1][0].binding[1])
+            for i, (d, a) in enumerate(run):
+                start = r0 if i == 0 else d.binding[0]
+                end = run[i + 1][0].binding[0] if i + 1 < len(run) else r1
+                out.append(self.edit(d, start, end, "", a))
         return out
+
+    @staticmethod
+    def _nix_run(text: str, s: int, e: int) -> tuple[int, int]:
+        """The text to delete for the bindings or elements written from `s` to `e`: their
+        lines when they are alone on them (a comment after them included), else them with
+        the blanks on one side."""
+        line_start = text.rfind("\n", 0, s) + 1
+        eol = text.find("\n", e)
+        eol = len(text) if eol == -1 else eol
+        rest = text[e:eol].strip()
+        if text[line_start:s].strip() == "" and (rest == "" or rest.startswith("#")):
+            return line_start, min(eol + 1, len(text))
+        j = s
+        while j > 0 and text[j - 1] in " \t":
+            j -= 1
+        k = e
+        while k < len(text) and text[k] in " \t":
+            k += 1
+        if j < s and text[j - 1 : j] not in ("{", "["):
+            return j, e
+        if k > e:
+            return s, k
+        return j, e
 
 
 def _loc(d: Definition, offset: int) -> Location:
