@@ -27,6 +27,7 @@ COMMANDS = {
     "lsp": "Run the language server (stdio): findings in your editor as you type.",
     "diff": "Compare the clan at two git revisions: roles, settings, new and fixed findings.",
     "graph": "Draw the fleet: machines, instances and roles (dot, mermaid, html).",
+    "fix": "Show the smallest repair of the errors as a diff; --apply writes it.",
 }
 
 _CLI: click.Group | None = None

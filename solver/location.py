@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Literal, Protocol
+from dataclasses import dataclass
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -47,10 +48,52 @@ class Locator(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Definition:
+    """Where one definition of an inventory path is written, as character offsets into
+    `text` (the file's text as read, without a byte-order mark), for editing it.
+
+    ``binding`` is the whole definition: ``"key": value`` in JSON, ``a.b = value;`` in Nix,
+    the element itself in a list. ``key`` is None for a list element; ``value`` is None
+    for a Nix key that is not the last of its attribute path (``machines`` in
+    ``machines.jon = { };``). ``prefix`` is the attribute path written before the key in
+    its binding (``roles.server.`` for ``roles.server.machines.jon = { };``). ``container``
+    is the span of the list or object holding it (JSON: brackets included), and
+    ``siblings`` the bindings of every entry of that container in order (JSON only; the
+    separators between them are commas). ``computed`` is set when the value at this path
+    is not written here but computed elsewhere (a function, ``map``, a ``let`` binding, a
+    directory): its location, and nothing here may be edited for the value."""
+
+    file: str
+    text: str
+    syntax: Literal["json", "nix"]
+    binding: tuple[int, int]
+    key: tuple[int, int] | None = None
+    value: tuple[int, int] | None = None
+    prefix: str = ""
+    container: tuple[int, int] | None = None
+    siblings: tuple[tuple[int, int], ...] = ()
+    computed: Location | None = None
+    key_computed: Location | None = None
+
+
+@runtime_checkable
+class DefinitionLocator(Protocol):
+    """A locator that can also give the editable spans of a path (for ``fix``)."""
+
+    def definitions(self, path: Path) -> list[Definition] | None:
+        """Every definition of `path` (several when it is merged from several places), or
+        None when the path is not located (not read from a file)."""
+        ...
+
+
 class NullLocator:
     """A locator for data that came from nowhere in particular (a dict in a library call)."""
 
     def locate(self, path: Path, part: Part = "key") -> Location | None:
+        return None
+
+    def definitions(self, path: Path) -> list[Definition] | None:
         return None
 
 

@@ -15,7 +15,7 @@ from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any
 
 from solver.errors import InputError
-from solver.location import Location, Part, Path, format_path
+from solver.location import Definition, Location, Part, Path, format_path
 
 if TYPE_CHECKING:
     from solver.files import Files
@@ -52,6 +52,8 @@ class JsonLocator:
         self._lines: list[int] | None = None
         # container offset -> key or index -> list of (key_start, key_end, value_start, value_end)
         self._index: dict[int, dict[str | int, list[tuple[int, int, int, int]]]] = {}
+        # container offset -> (start, end) of every entry, in order (for ``definitions``)
+        self._siblings: dict[int, tuple[tuple[int, int], ...]] = {}
 
     # -- offsets -> positions ---------------------------------------------------------
     def position(self, offset: int) -> tuple[int, int]:
@@ -140,6 +142,39 @@ class JsonLocator:
             found = hits[-1]
             cur = found[2]
         return found
+
+    def definitions(self, path: Path) -> list[Definition] | None:
+        """The spans of `path` for editing (see :class:`~solver.location.Definition`)."""
+        sp = self.span(path)
+        if sp is None:
+            return None
+        ks, ke, vs, ve = sp
+        if not path:
+            ve = self._value_end(vs)
+            return [Definition(self.file, self.text, "json", (vs, ve), value=(vs, ve))]
+        parent = self.span(path[:-1])
+        assert parent is not None  # the path's own span was found through it
+        cstart = parent[2]
+        cend = parent[3] if len(path) > 1 else self._value_end(cstart)
+        siblings = self._siblings.get(cstart)
+        if siblings is None:
+            siblings = tuple(
+                sorted((h[0], h[3]) for hits in self.entries(cstart).values() for h in hits)
+            )
+            self._siblings[cstart] = siblings
+        is_key = isinstance(path[-1], str)
+        return [
+            Definition(
+                self.file,
+                self.text,
+                "json",
+                (ks, ve),
+                key=(ks, ke) if is_key else None,
+                value=(vs, ve),
+                container=(cstart, cend),
+                siblings=siblings,
+            )
+        ]
 
     def locate(self, path: Path, part: Part = "key") -> Location | None:
         # Walk down to the deepest existing prefix, so a missing key still points somewhere.

@@ -9,15 +9,17 @@ import json
 import os
 from typing import TYPE_CHECKING, Any
 
-from solver.location import Location, Part, Path, format_path
+from solver.location import Definition, Location, Part, Path, format_path
 from solver.read.nix.eval import (
     Attrs,
+    Field,
     If,
     Lambda,
     ListV,
     Merge,
     Opaque,
     Override,
+    PlacedField,
     Scalar,
     Thunk,
     ready,
@@ -26,6 +28,7 @@ from solver.read.nix.eval import (
 if TYPE_CHECKING:
     from solver.diagnostics import Diagnostic, Severity
     from solver.read.json_reader import JsonLocator
+    from solver.read.nix.parse import Src
 
 
 class _Missing:
@@ -84,11 +87,205 @@ def _unwrapped(origin: Origin, wrapper: Any) -> Origin:
     return origin if isinstance(origin, _Unwrapped) else _Unwrapped(origin, wrapper)
 
 
+_SETS = ("attrset_expression", "rec_attrset_expression")
+
+
 class ClanLocator:
     """Maps inventory paths to the Nix binding, JSON key or directory that defines them."""
 
     def __init__(self) -> None:
         self.entries: dict[Path, tuple[Origin, Any]] = {}
+        # every definition of a path defined in several places (entries has the first)
+        self.more: dict[Path, list[tuple[Origin, Any]]] = {}
+        self._texts: dict[int, tuple[str, bool]] = {}
+        self._defs: dict[Path, list[Definition] | None] = {}
+
+    # -- editable spans (``inventory-solver fix``) -------------------------------------
+    def definitions(self, path: Path) -> list[Definition] | None:
+        """Every definition of `path`, with its spans, and whether its key and value are
+        written where they are defined (see :class:`~solver.location.Definition`)."""
+        if path in self._defs:
+            return self._defs[path]
+        got = self._definitions(path)
+        self._defs[path] = got
+        return got
+
+    def _definitions(self, path: Path) -> list[Definition] | None:
+        for cut in range(len(path), -1, -1):
+            entry = self.entries.get(path[:cut])
+            if entry is None:
+                continue
+            if isinstance(entry[0], JsonOrigin) and (cut < len(path) or path not in self.more):
+                return entry[0].locator.definitions(entry[0].jpath + path[cut:])
+            if cut != len(path):
+                return None
+            out: list[Definition] = []
+            for origin, val in self.more.get(path) or [entry]:
+                if isinstance(origin, JsonOrigin):
+                    got = origin.locator.definitions(origin.jpath)
+                    if got is None:
+                        return None
+                    out.extend(got)
+                    continue
+                one = self._nix_definition(path, origin, val)
+                if one is None:
+                    return None
+                out.append(one)
+            return out
+        return None
+
+    def _text(self, src: Any) -> tuple[str, bool]:
+        got = self._texts.get(id(src))
+        if got is None:
+            text = src.data.decode("utf-8", "replace")
+            got = (text, len(text) == len(src.data))
+            self._texts[id(src)] = got
+        return got
+
+    def _span(self, src: Any, node: Any) -> tuple[int, int]:
+        if self._text(src)[1]:
+            return (node.start_byte, node.end_byte)
+        data = src.data
+        start = len(data[: node.start_byte].decode("utf-8", "replace"))
+        return (
+            start,
+            start + len(data[node.start_byte : node.end_byte].decode("utf-8", "replace")),
+        )
+
+    def _nix_definition(self, path: Path, origin: Origin, val: Any) -> Definition | None:
+        wrapped = None
+        while isinstance(origin, _Unwrapped):
+            wrapped = wrapped or origin.wrapper
+            origin = origin.origin
+        if isinstance(origin, PlacedField):
+            return Definition(
+                origin.loc.file, "", "nix", (0, 0), computed=origin.loc, key_computed=origin.loc
+            )
+        if origin is None:
+            return self._element(path, val)
+        if not isinstance(origin, Field) or origin.key is None or origin.key_src is None:
+            return None
+        src, k = origin.key_src, origin.key
+        text = self._text(src)[0]
+        here = src.location(k)
+        vloc = val.location() if hasattr(val, "location") else None
+        if k.parent is None or k.parent.type != "attrpath":  # inherit, genAttrs, ...
+            sp = self._span(src, k)
+            return Definition(
+                src.display, text, "nix", sp, key=sp, computed=vloc or here, key_computed=here
+            )
+        apath = k.parent
+        binding = apath.parent
+        attrs = apath.children_by_field_name("attr")
+        idx = next(i for i, a in enumerate(attrs) if a.id == k.id)
+        last = idx == len(attrs) - 1
+        ks = self._span(src, k)
+        prefix = text[self._span(src, apath)[0] : ks[0]]
+        literal = k.type == "identifier" or (
+            k.type == "string_expression"
+            and all(c.type == "string_fragment" for c in k.named_children)
+        )
+        key_computed = None if literal else here
+        if key_computed is None:
+            enclosing = binding.parent.parent if binding.parent is not None else None
+            cut = len(path) - 1 - idx  # the attribute path may start above the inventory
+            key_computed = self._set_direct(path[: max(cut, 0)], src, enclosing, here)
+        value = None
+        computed = None
+        if last:
+            expr = binding.child_by_field_name("expression")
+            value = self._span(src, expr)
+            node = getattr(val, "node", None)
+            inner = expr
+            while inner.type == "parenthesized_expression" and inner.named_child_count == 1:
+                inner = inner.named_children[0]
+            direct = (
+                wrapped is None
+                and node is not None
+                and getattr(val, "src", None) is src
+                and node.id in (expr.id, inner.id)
+            ) or (wrapped is None and node is not None and _file_value(node))
+            if not direct:
+                computed = vloc or src.location(expr)
+            if computed is None and key_computed is not None:
+                computed = key_computed
+        return Definition(
+            src.display,
+            text,
+            "nix",
+            self._span(src, binding),
+            key=ks,
+            value=value,
+            prefix=prefix,
+            computed=computed,
+            key_computed=key_computed,
+        )
+
+    def _set_direct(self, base: Path, src: Src, node: Any, here: Location) -> Location | None:
+        """None when the attribute set `node` (which holds a binding) is written as the
+        value of `base` (itself written where it is defined); else where it is computed."""
+        if not base:
+            return None
+        if node is None or node.type not in _SETS:
+            return here if node is None else src.location(node, False)
+        entry = self.entries.get(base)
+        if entry is None:
+            return src.location(node, False)
+        # an operand of `//' (the attribute came from this operand: it won)
+        ids = {node.id}
+        up = node
+        while up.parent is not None and (
+            up.parent.type == "parenthesized_expression"
+            or (up.parent.type == "binary_expression" and _operator(src, up.parent) == "//")
+        ):
+            up = up.parent
+            ids.add(up.id)
+        for origin, val in self.more.get(base) or [entry]:
+            if getattr(val, "node", None) is not None and val.node.id in ids and val.src is src:
+                if isinstance(origin, JsonOrigin):
+                    return None
+                mine = self._nix_definition(base, origin, val)
+                return None if mine is None else mine.computed
+        return src.location(node, False)
+
+    def _element(self, path: Path, val: Any) -> Definition | None:
+        node = getattr(val, "node", None)
+        src: Src | None = getattr(val, "src", None)
+        if node is None or src is None or not path or not isinstance(path[-1], int):
+            return None
+        text = self._text(src)[0]
+        sp = self._span(src, node)
+        lst = node.parent
+        here = src.location(node)
+        if lst is None or lst.type != "list_expression":
+            return Definition(src.display, text, "nix", sp, value=sp, computed=here)
+        up = lst
+        while up.parent is not None and (
+            up.parent.type == "parenthesized_expression"
+            or (up.parent.type == "binary_expression" and _operator(src, up.parent) == "++")
+        ):
+            up = up.parent
+        computed: Location | None = src.location(lst, False)
+        parent = path[:-1]
+        entry = self.entries.get(parent)
+        if entry is not None:
+            for origin, pval in self.more.get(parent) or [entry]:
+                pnode = getattr(pval, "node", None)
+                if pnode is None or id(getattr(pval, "src", None)) != id(src):
+                    continue
+                if pnode.id in (lst.id, up.id):
+                    mine = self._nix_definition(parent, origin, pval)
+                    computed = src.location(lst, False) if mine is None else mine.computed
+                    break
+        return Definition(
+            src.display,
+            text,
+            "nix",
+            sp,
+            value=sp,
+            container=self._span(src, lst),
+            computed=computed,
+        )
 
     def locate(self, path: Path, part: Part = "key") -> Location | None:
         for cut in range(len(path), -1, -1):
@@ -106,6 +303,21 @@ class ClanLocator:
                 return key or value
             return value or key
         return None
+
+
+def _file_value(node: Any) -> bool:
+    """Whether `node` is the value of a whole file (``import ./x.nix``), or the body of
+    the function a file is (``import ./x.nix { … }``, a flake-parts module), or of its
+    ``let … in`` (never a binding of the ``let``, whose parent is a binding)."""
+    up = node.parent
+    while up is not None and up.type in ("function_expression", "let_expression"):
+        up = up.parent
+    return up is not None and up.type == "source_code"
+
+
+def _operator(src: Any, node: Any) -> str:
+    op = node.child_by_field_name("operator")
+    return "" if op is None else str(src.text(op))
 
 
 # -- where membership is decided --------------------------------------------------------
@@ -392,6 +604,10 @@ class Merger:
             if path not in entries:
                 entries[path] = (v.origin if isinstance(v, JsonV) else origin, v)
             break
+        if len(vals) > 1 and path not in self.locator.more:
+            self.locator.more[path] = [
+                (v.origin if isinstance(v, JsonV) else origin, v) for origin, v, _m, _r in vals
+            ]
 
         shown = "inventory" + ("." + format_path(path) if path else "") if len(vals) > 1 else ""
         if len(vals) > 1 and _is_settings(path) and len({x[2] for x in vals}) > 1:
