@@ -1,4 +1,5 @@
-"""The command line: ``inventory-solver check | resolve | explain | test | lsp | diff | graph``.
+"""The command line: ``inventory-solver check | resolve | explain | test | lsp | diff | graph |
+catalogue``.
 
 One module per subcommand under ``solver/commands/``; each is imported only when its
 command runs, so ``check`` does not pay for the others.
@@ -27,6 +28,7 @@ COMMANDS = {
     "lsp": "Run the language server (stdio): findings in your editor as you type.",
     "diff": "Compare the clan at two git revisions: roles, settings, new and fixed findings.",
     "graph": "Draw the fleet: machines, instances and roles (dot, mermaid, html).",
+    "catalogue": "List the modules the clan uses: roles, constraints, settings options.",
 }
 
 _CLI: click.Group | None = None

@@ -36,6 +36,7 @@ def execute(args: RunArgs) -> Report:
         resolve=args.resolve,
         settings=args.settings,
         clan_core=args.clan_core,
+        no_nix=args.no_nix,
     )
     path = args.paths[0] if args.paths else None
     done = check_with(path, opts, timings)
