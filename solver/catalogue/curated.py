@@ -30,7 +30,6 @@ Loading works on plain data (a run validates only the modules it uses);
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 from functools import cache
@@ -88,51 +87,70 @@ def legacy() -> list[dict[str, Any]]:
     return out
 
 
-def _option_at(opts: dict[str, Any] | None, path: list[str]) -> dict[str, Any] | None:
-    """The raw option at `path` (``*``: the element of a list or attribute set)."""
+def _copied_option(iface: dict[str, Any], path: list[str]) -> dict[str, Any] | None:
+    """The raw option at `path` in `iface` (``*``: the element of a list or attribute
+    set), every dict on the way copied in place (the read data stays as it was); None
+    when there is no such option."""
+    holder: dict[str, Any] = iface  # the dict whose entry is the next step
+    key: str = ""
     cur: dict[str, Any] | None = None
     for part in path:
         if part == "*":
-            nxt = cur.get("elem") if cur is not None else None
+            if cur is None or not isinstance(cur.get("elem"), dict):
+                return None
+            holder, key = cur, "elem"
         else:
-            nxt = opts.get(part) if opts is not None else None
-        if not isinstance(nxt, dict):
-            return None
-        cur = nxt
-        opts = cur.get("options")
+            if cur is not None:
+                if not isinstance(cur.get("options"), dict):
+                    return None
+                cur["options"] = dict(cur["options"])
+                holder = cur["options"]
+            key = part
+            if not isinstance(holder.get(key), dict):
+                return None
+        cur = holder[key] = dict(holder[key])
     return cur
 
 
 def layer(read: list[dict[str, Any]], builtin: bool) -> list[dict[str, Any]]:
     """The `read` services with the curated knowledge on top (`builtin`: also the
-    ``newer_options``); a module that gets curated knowledge is a copy, the others are
-    the same objects (callers do not change them)."""
+    ``newer_options``). Nothing of `read` or of the curated data is changed: a module
+    that gets curated knowledge is a copy along the changed paths; the rest is shared
+    (callers only read it)."""
     by_key = {(c.get("input"), c["name"]): c for c in _curated()["services"]}
     out = []
     for m in read:
         c = by_key.get((m.get("input"), m["name"]))
         if c is not None:
-            m = copy.deepcopy(m)
+            m = dict(m)
             for k in COPIED:
                 if c.get(k):
-                    m[k] = copy.deepcopy(c[k])
+                    m[k] = c[k]
             if c.get("single_instance") and not m.get("single_instance"):
-                m["single_instance"] = copy.deepcopy(c["single_instance"])
+                m["single_instance"] = c["single_instance"]
             if c.get("deprecated") and not m.get("deprecated"):
                 m["deprecated"] = c["deprecated"]
-            roles = m.get("roles") or {}
+            roles = m["roles"] = dict(m.get("roles") or {})
             for rname, paths in (c.get("computed_defaults") or {}).items():
-                iface = (roles.get(rname) or {}).get("interface")
+                if not isinstance(roles.get(rname), dict):
+                    continue
+                role = roles[rname] = dict(roles[rname])
+                if not isinstance(role.get("interface"), dict):
+                    continue
+                iface = role["interface"] = dict(role["interface"])
                 for dotted, desc in paths.items():
-                    opt = _option_at(iface, dotted.split("."))
+                    opt = _copied_option(iface, dotted.split("."))
                     if opt is not None and not opt.get("has_default"):
                         opt["description"] = desc
             if builtin:
                 for rname, opts in (c.get("newer_options") or {}).items():
-                    role = roles.get(rname)
-                    if role is None or role.get("interface") is None:
+                    if not isinstance(roles.get(rname), dict):
                         continue
+                    role = roles[rname] = dict(roles[rname])
+                    if not isinstance(role.get("interface"), dict):
+                        continue
+                    iface = role["interface"] = dict(role["interface"])
                     for oname, spec in opts.items():
-                        role["interface"].setdefault(oname, copy.deepcopy(spec))
+                        iface.setdefault(oname, spec)
         out.append(m)
     return out

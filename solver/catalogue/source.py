@@ -387,7 +387,7 @@ def read_modules(root: str, immutable: bool = False) -> tuple[list[dict[str, Any
     if path is not None:
         try:
             with open(path, "rb") as fh:
-                entry = marshal.load(fh)
+                entry = marshal.loads(fh.read())  # (marshal.load(fh) reads in small pieces)
             if immutable:
                 return entry["modules"], entry["notes"]
             record = [Entry(k, p, d) for k, p, d in entry["record"]]
@@ -423,7 +423,7 @@ def _write_entry(path: str, entry: dict[str, Any]) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
         with open(tmp, "wb") as fh:
-            marshal.dump(entry, fh)
+            fh.write(marshal.dumps(entry))
         os.replace(tmp, path)
     except (OSError, ValueError):
         pass  # a read-only cache never fails a run
