@@ -327,3 +327,26 @@ def test_flake_refs_only_for_locked_remote_sources(
         assert got is None
     else:
         assert got is not None and got.startswith(expected)
+
+
+def test_explain_machine_follows_the_clan_core_checkout(tmp_path: Path, store: Path) -> None:
+    new = write_checkout(tmp_path / "new", {"admin": SMALL_SERVICE % NEW_OPTION})
+    d = clan(tmp_path, None, {}, "admin")
+    inv = {
+        "machines": {"jon": {}},
+        "instances": {
+            "admin": {
+                "module": {"name": "admin"},
+                "roles": {
+                    "default": {
+                        "machines": {"jon": {"settings": {"certificate": {"enable": False}}}}
+                    }
+                },
+            }
+        },
+    }
+    (d / "inventory.json").write_text(json.dumps(inv))
+    code, out = invoke("explain", "jon", str(d / "inventory.json"))
+    assert code == 0 and "unknown-setting" in out  # built-in admin has no `certificate`
+    code, out = invoke("explain", "jon", "--clan-core", str(new), str(d / "inventory.json"))
+    assert code == 0 and "unknown-setting" not in out and "findings about jon: 0" in out

@@ -689,7 +689,12 @@ def read_service(r: ClanCoreReader, name: str, path: str, notes: list[ReadNote])
         roles=roles,
         max_instances=mi.value if isinstance(mi, Scalar) and isinstance(mi.value, int) else None,
         classes=classes,
-        classes_source=f"{rel}: " + ("a darwinModule is returned" if darwin else "no darwinModule"),
+        classes_source=f"{rel}: "
+        + (
+            "a role's perInstance or perMachine returns a darwinModule"
+            if darwin
+            else "no darwinModule in any role or perMachine"
+        ),
         source=source,
     )
 

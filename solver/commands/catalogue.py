@@ -21,6 +21,7 @@ def gather(
     modules: tuple[str, ...] = (),
     config_file: str | None = None,
     need_inventory: bool = True,
+    no_nix: bool = False,
 ) -> View:
     """The :class:`solver.catalogue.show.View` of the clan at `path` (found upward from
     the current directory without it). Without an inventory (none found and
@@ -40,7 +41,7 @@ def gather(
         if path is not None or need_inventory:
             raise
         loaded = None
-    chosen = choose(clan_core or cfg.clan_core, path or ".")
+    chosen = choose(clan_core or cfg.clan_core, path or ".", allow_nix=not no_nix)
     cat = load_catalogue(
         [*cfg.modules, *modules],
         loaded.modules if loaded is not None else (),
@@ -94,6 +95,9 @@ def _build(args: tuple[str, ...], output: str | None, revision: str | None) -> i
 )
 @click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
 @click.option(
+    "--no-nix", "no_nix", is_flag=True, help="Never run `nix` to locate the pinned clan-core."
+)
+@click.option(
     "--revision",
     default=None,
     help="catalogue build: the clan-core revision of the checkout (default: its git HEAD).",
@@ -106,6 +110,7 @@ def command(
     modules: tuple[str, ...],
     clan_core: str | None,
     config_file: str | None,
+    no_nix: bool,
     revision: str | None,
 ) -> None:
     """List the modules the clan at PATH uses (--all: every module) with their roles,
@@ -132,6 +137,7 @@ def command(
             modules,
             config_file,
             need_inventory=not everything,
+            no_nix=no_nix,
         )
         text = to_json(view) if fmt == "json" else to_text(view)
         write_output(text, output, inputs=[*args, *modules])

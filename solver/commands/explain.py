@@ -51,10 +51,17 @@ def explain_machine(name: str, args: RunArgs) -> tuple[str, bool]:
     from solver.read import load
 
     cfg = config_mod.find(args.config_file)
-    loaded = load(args.paths[0] if args.paths else None)
+    path = args.paths[0] if args.paths else None
+    loaded = load(path)
     report = run(
         loaded,
-        Options(modules=[*cfg.modules, *args.modules], rules=[*cfg.rules, *args.rules]),
+        Options(
+            modules=[*cfg.modules, *args.modules],
+            rules=[*cfg.rules, *args.rules],
+            clan_core=args.clan_core or cfg.clan_core,
+            no_nix=args.no_nix,
+            clan_path=path or ".",
+        ),
     )
     report = config_mod.apply(cfg, report)
     return machine_text(name, loaded, report)
@@ -197,6 +204,7 @@ def explain_module(name: str, args: RunArgs, need_inventory: bool = True) -> str
         args.modules,
         args.config_file,
         need_inventory=need_inventory,
+        no_nix=args.no_nix,
     )
     return explain_text(view, name)
 
