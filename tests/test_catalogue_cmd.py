@@ -261,6 +261,9 @@ def test_nix_flake_metadata_names_the_source(tmp_path: Path, store: Path) -> Non
     calls = (bin_dir / "calls").read_text()
     assert "flake metadata --json --offline --no-update-lock-file --no-write-lock-file" in calls
     assert "git+https://git.clan.lol/clan/clan-core?rev=abcdef1234567890&narHash=" in calls
+    assert "--option substituters  --option connect-timeout 1" in calls
+    assert "[file http://127.0.0.1:9 ]" in calls  # no network for the child
+    assert len(calls.splitlines()) == 1  # asked once per process
     code, out = invoke("catalogue", str(d / "inventory.json"))
     assert code == 0, out
     assert f"pinned by flake.lock, read from {store / elsewhere}" in out
@@ -303,6 +306,15 @@ def test_nix_that_hangs_is_stopped(
                 "narHash": GIT_NODE["locked"]["narHash"],
             },  # type: ignore[index]
             "github:clan-lol/clan-core/abc?narHash=",
+        ),
+        (
+            {
+                "type": "tarball",
+                "url": "https://x.org/a.tar.gz",
+                "lastModified": 17,
+                "narHash": GIT_NODE["locked"]["narHash"],  # type: ignore[index]
+            },
+            "https://x.org/a.tar.gz?narHash=sha256-",
         ),
         ({"type": "path", "path": "/etc", "narHash": GIT_NODE["locked"]["narHash"]}, None),  # type: ignore[index]
         (

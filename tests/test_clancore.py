@@ -364,7 +364,8 @@ def fake_nix(bin_dir: Path, script: str) -> Path:
     (sh); each call's arguments are appended to `bin_dir/calls`."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     nix = bin_dir / "nix"
-    nix.write_text(f'#!/bin/sh\necho "$@" >> "{bin_dir}/calls"\n{script}\n')
+    log = f'echo "$@" "[$GIT_ALLOW_PROTOCOL $https_proxy $no_proxy]" >> "{bin_dir}/calls"'
+    nix.write_text(f"#!/bin/sh\n{log}\n{script}\n")
     nix.chmod(0o755)
     return nix
 
@@ -383,6 +384,9 @@ def make_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     s.mkdir()
     monkeypatch.setenv("INVENTORY_SOLVER_NIX_STORE", str(s))
     monkeypatch.setenv("INVENTORY_SOLVER_CACHE_DIR", str(tmp_path / "cache"))
+    from solver.catalogue import source
+
+    monkeypatch.setattr(source, "_ASKED", {})  # what nix said is kept per process
     fake_nix(tmp_path / "bin", "exit 1")
     monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     return s

@@ -188,6 +188,11 @@ def pinned_clan_core(lock_path: str, data: Any) -> Pinned | None:
 
 NIX_TIMEOUT = 10.0  # seconds; then the built-in catalogue is used
 _NIX_TYPES = ("github", "gitlab", "sourcehut", "git", "tarball")
+_ARCHIVES = (".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".tar.zst", ".tar", ".zip")
+_ASKED: dict[str, tuple[str | None, str]] = {}  # per process (the language server)
+# No network for the `nix` child: git may use local repositories only, and every HTTP(S)
+# request goes to a proxy that does not exist (the discard port of this machine).
+_NO_NET_PROXY = "http://127.0.0.1:9"
 
 
 def flake_ref(locked: Any) -> str | None:
@@ -209,6 +214,13 @@ def flake_ref(locked: Any) -> str | None:
         return v if isinstance(v, str) and v and "\0" not in v else None
 
     params: dict[str, str] = {"narHash": nar}
+    # with these Nix can tell that the locked source is complete and look for it in the
+    # store instead of fetching it
+    for k in ("lastModified", "revCount"):
+        v = locked.get(k)
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
+            if k == "lastModified" or t == "git":
+                params[k] = str(v)
     if t in ("github", "gitlab", "sourcehut"):
         owner, repo, rev = text("owner"), text("repo"), text("rev")
         if not (owner and repo and rev):
@@ -230,24 +242,36 @@ def flake_ref(locked: Any) -> str | None:
     else:
         if url.startswith("git+"):
             return None
-        base = "tarball+" + url
+        # an archive's URL is a tarball reference by itself (older Nix knows no
+        # `tarball+`)
+        archive = url.split("?", 1)[0].endswith(_ARCHIVES)
+        base = url if archive else "tarball+" + url
     sep = "&" if "?" in base else "?"
     return f"{base}{sep}{urlencode(params)}"
 
 
 def nix_source_path(locked: Any) -> tuple[str | None, str]:
     """Ask ``nix flake metadata --json --offline`` for the store path of a locked input
-    (used when the computed store path is absent and ``nix`` is on PATH). Nix is run
-    with no network (``--offline``), writes no lock file and is stopped after
-    :data:`NIX_TIMEOUT` seconds. It fetches nothing and evaluates nothing of the
-    repository being checked: the reference is a locked clan-core source (pinned by its
-    ``narHash``), looked up in the store. Returns (path, why-not)."""
-    import shutil
-    import subprocess
-
+    (used when the computed store path is absent and ``nix`` is on PATH); the answer is
+    kept for the process. Nix writes no lock file, uses no substituter and is stopped
+    after :data:`NIX_TIMEOUT` seconds; ``--offline`` alone does not stop Nix from
+    fetching a source it does not have, so the child also gets no network: git may use
+    only local repositories (``GIT_ALLOW_PROTOCOL=file``) and HTTP(S) goes to a proxy on
+    the discard port (connection refused). It evaluates nothing of the repository being
+    checked: the reference is a locked clan-core source (pinned by its ``narHash``),
+    looked up in the store. Returns (path, why-not)."""
     ref = flake_ref(locked)
     if ref is None:
         return None, "its flake.lock entry is not a locked remote source"
+    if ref not in _ASKED:
+        _ASKED[ref] = _ask_nix(ref)
+    return _ASKED[ref]
+
+
+def _ask_nix(ref: str) -> tuple[str | None, str]:
+    import shutil
+    import subprocess
+
     nix = shutil.which("nix")
     if nix is None:
         return None, "nix is not on PATH"
@@ -255,6 +279,12 @@ def nix_source_path(locked: Any) -> tuple[str | None, str]:
         nix,
         "--extra-experimental-features",
         "nix-command flakes",
+        "--option",
+        "substituters",
+        "",
+        "--option",
+        "connect-timeout",
+        "1",
         "flake",
         "metadata",
         "--json",
@@ -263,9 +293,21 @@ def nix_source_path(locked: Any) -> tuple[str | None, str]:
         "--no-write-lock-file",
         ref,
     ]
+    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+    env.update(
+        GIT_ALLOW_PROTOCOL="file",
+        GIT_TERMINAL_PROMPT="0",
+        http_proxy=_NO_NET_PROXY,
+        https_proxy=_NO_NET_PROXY,
+        all_proxy=_NO_NET_PROXY,
+        HTTP_PROXY=_NO_NET_PROXY,
+        HTTPS_PROXY=_NO_NET_PROXY,
+        ALL_PROXY=_NO_NET_PROXY,
+    )
     try:
         done = subprocess.run(
             cmd,
+            env=env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
             timeout=NIX_TIMEOUT,
