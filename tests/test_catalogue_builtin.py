@@ -26,7 +26,7 @@ def catalogue() -> CatalogueFile:
 
 
 def test_curated_file_validates() -> None:
-    from solver.catalogue.curated import CuratedFile
+    from solver.catalogue.curated_schema import CuratedFile
 
     cur = CuratedFile.model_validate_json(CURATED.read_text(encoding="utf-8"))
     assert cur.legacy and cur.services

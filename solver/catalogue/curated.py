@@ -24,8 +24,10 @@ build``, or the clan-core a clan pins).
 ``legacy``: the legacy ``clanModules`` (gone from clan-core; from its LEGACY revision),
 full catalogue entries.
 
-Loading works on plain data (a run validates only the modules it uses);
-``tests/test_catalogue_builtin.py`` validates the whole file with :class:`CuratedFile`.
+Loading works on plain data (a run validates only the modules it uses; this module
+imports no pydantic model, so that loading costs no class construction);
+``tests/test_catalogue_builtin.py`` validates the whole file with
+:class:`solver.catalogue.curated_schema.CuratedFile`.
 """
 
 from __future__ import annotations
@@ -33,45 +35,10 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
-from typing import Any, Literal
-
-from pydantic import Field
-
-from solver.catalogue.model import (
-    IncompatibleRoles,
-    ModuleSpec,
-    OptionSpec,
-    Replacement,
-    RoleCount,
-    SingleInstance,
-    UniqueSetting,
-    _Strict,
-)
+from typing import Any
 
 CURATED = os.path.join(os.path.dirname(__file__), "curated.json")
 COPIED = ("incompatible_roles", "role_counts", "unique_settings", "replaced_by")
-
-
-class CuratedService(_Strict):
-    name: str
-    input: str | None = None
-    incompatible_roles: list[IncompatibleRoles] = Field(default_factory=list)
-    role_counts: list[RoleCount] = Field(default_factory=list)
-    single_instance: SingleInstance | None = None
-    unique_settings: list[UniqueSetting] = Field(default_factory=list)
-    replaced_by: list[Replacement] = Field(default_factory=list)
-    deprecated: str | None = None
-    deprecated_source: str | None = None
-    computed_defaults: dict[str, dict[str, str]] = Field(default_factory=dict)
-    newer_options: dict[str, dict[str, OptionSpec]] = Field(default_factory=dict)
-    newer_options_source: str | None = None
-
-
-class CuratedFile(_Strict):
-    version: Literal[1] = 1
-    about: str | None = None
-    services: list[CuratedService]
-    legacy: list[ModuleSpec]
 
 
 @cache

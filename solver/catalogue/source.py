@@ -357,7 +357,7 @@ def find_lock(start: str) -> str | None:
 # -- reading (cached) and layering ---------------------------------------------------------------
 
 
-READER_VERSION = 2  # bump when what is cached changes shape
+READER_VERSION = 3  # bump when what is cached changes shape
 _READER_CODE = (
     "catalogue/clancore.py",
     "catalogue/source.py",
@@ -393,17 +393,25 @@ def _cache_file(root: str) -> str | None:
 
 
 def _signature(paths: list[str]) -> list[Any]:
-    """A cheap key of what a read consumed: for each path, what ``lstat`` and ``stat``
-    say (inode, size, modification and change times; None when absent). A change to a
-    file, a listing (a folder's times) or a symbolic link changes it; ``ctime`` cannot be
-    set back by tools that keep modification times."""
+    """A cheap key of what a read consumed: for each path, what ``lstat`` says (inode,
+    size, modification and change times; None when absent) and, for a symbolic link,
+    what ``stat`` says of its target. A change to a file, a listing (a folder's times) or
+    a link changes it; ``ctime`` cannot be set back by tools that keep modification
+    times."""
+    import stat
+
     out: list[Any] = []
     for p in paths:
-        row: list[Any] = []
-        for fn in (os.lstat, os.stat):
+        try:
+            st = os.lstat(p)
+        except OSError:
+            out.append(None)
+            continue
+        row: list[Any] = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        if stat.S_ISLNK(st.st_mode):
             try:
-                st = fn(p)
-                row.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+                t = os.stat(p)
+                row.append((t.st_ino, t.st_size, t.st_mtime_ns, t.st_ctime_ns))
             except OSError:
                 row.append(None)
         out.append(row)
