@@ -73,7 +73,7 @@ def _build(args: tuple[str, ...], output: str | None, revision: str | None) -> i
 
 
 @click.command(name="catalogue")
-@click.argument("args", nargs=-1, type=click.Path())
+@click.argument("args", nargs=-1, type=click.Path(), metavar="[PATH] | build CLAN_CORE_PATH")
 @click.option("--all", "everything", is_flag=True, help="List every module of the catalogue.")
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
