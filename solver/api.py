@@ -75,6 +75,7 @@ class Options:
 
     modules: Sequence[str] = ()  # user catalogue files
     clan_core: str | None = None  # a clan-core checkout to read the catalogue from
+    no_nix: bool = False  # never run `nix` to locate the pinned clan-core
     clan_path: str | None = None  # the input: its flake.lock names the pinned clan-core
     extra_modules: Sequence[ModuleSpec] = ()
     resolve: bool = True  # build the resolution (members, settings), not only findings
@@ -110,7 +111,7 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
         if catalogue is None:
             from solver.catalogue.source import choose
 
-            chosen = choose(opts.clan_core, opts.clan_path)
+            chosen = choose(opts.clan_core, opts.clan_path, allow_nix=not opts.no_nix)
             diags += chosen.notes
             catalogue = load_catalogue(
                 opts.modules, [*loaded.modules, *opts.extra_modules], base=chosen.catalogue
@@ -279,6 +280,7 @@ class CheckOptions:
     clan_core: str | None = None  # a clan-core checkout to read the catalogue from
     select: Sequence[str] | None = None  # --select: only these codes (fnmatch patterns)
     ignore_codes: Sequence[str] = ()  # --ignore: not these codes (fnmatch patterns)
+    no_nix: bool = False  # never run `nix` to locate the pinned clan-core
 
 
 @dataclass
@@ -349,6 +351,7 @@ def check_with(
         policy_timeout=opts.policy_timeout or cfg.policy_timeout,
         timings=timings,
         clan_core=opts.clan_core or cfg.clan_core,
+        no_nix=opts.no_nix,
         clan_path=None if isinstance(source, dict) else (source or "."),
     )
     selection, policy_codes = _selection(opts, options.rules)

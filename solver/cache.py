@@ -71,7 +71,7 @@ _VALUE_OPTS = {
     "--select",
     "--ignore",
 }
-_FLAG_OPTS = {"--exit-zero", "--strict", "-v", "--verbose"}
+_FLAG_OPTS = {"--exit-zero", "--strict", "-v", "--verbose", "--no-nix"}
 _BYPASS = {"--no-cache", "-o", "--output", "--eval", "--timings", "-h", "--help", "--version"}
 
 

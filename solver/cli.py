@@ -1,4 +1,5 @@
-"""The command line: ``inventory-solver check | resolve | explain | test | lsp | diff | graph``.
+"""The command line: ``inventory-solver check | resolve | explain | test | lsp | diff | graph |
+catalogue``.
 
 One module per subcommand under ``solver/commands/``; each is imported only when its
 command runs, so ``check`` does not pay for the others.
@@ -28,6 +29,7 @@ COMMANDS = {
     "diff": "Compare the clan at two git revisions: roles, settings, new and fixed findings.",
     "graph": "Draw the fleet: machines, instances and roles (dot, mermaid, html).",
     "fix": "Show the smallest repair of the errors as a diff; --apply writes it.",
+    "catalogue": "List the modules the clan uses: roles, constraints, settings options.",
 }
 
 _CLI: click.Group | None = None

@@ -38,6 +38,7 @@ def execute(args: RunArgs) -> Report:
         clan_core=args.clan_core,
         select=args.select,
         ignore_codes=args.ignore_codes,
+        no_nix=args.no_nix,
     )
     path = args.paths[0] if args.paths else None
     done = check_with(path, opts, timings)

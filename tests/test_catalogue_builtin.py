@@ -1,5 +1,6 @@
-"""The built-in module catalogue (solver/catalogue/builtin.json) loads and holds the
-curated facts taken from clan-core (see /work/shared/reference/clan-core-semantics.md)."""
+"""The built-in module catalogue (solver/catalogue/builtin.json, generated from clan-core,
+with solver/catalogue/curated.json on top) loads and holds the curated facts taken from
+clan-core (see /work/shared/reference/clan-core-semantics.md)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,41 @@ import pytest
 
 from solver.catalogue.model import CatalogueFile, ModuleSpec
 
-BUILTIN = Path(__file__).resolve().parent.parent / "solver" / "catalogue" / "builtin.json"
+HERE = Path(__file__).resolve().parent.parent / "solver" / "catalogue"
+BUILTIN = HERE / "builtin.json"
+CURATED = HERE / "curated.json"
 
 
 @pytest.fixture(scope="module")
 def catalogue() -> CatalogueFile:
-    # JSON mode: strict pydantic accepts a JSON array for `IncompatibleRoles.roles` (a tuple)
-    return CatalogueFile.model_validate_json(BUILTIN.read_text(encoding="utf-8"))
+    """The built-in catalogue as a run loads it (generated services, curated knowledge)."""
+    from solver.catalogue import builtin
+
+    raw = builtin().raw
+    return CatalogueFile(modules=[ModuleSpec.model_validate(raw[k]) for k in raw])
+
+
+def test_curated_file_validates() -> None:
+    from solver.catalogue.curated_schema import CuratedFile
+
+    cur = CuratedFile.model_validate_json(CURATED.read_text(encoding="utf-8"))
+    assert cur.legacy and cur.services
+    # every curated service exists in the generated catalogue
+    gen = json.loads(BUILTIN.read_text(encoding="utf-8"))
+    names = {(m.get("input"), m["name"]) for m in gen["modules"]}
+    assert {(c.input, c.name) for c in cur.services} <= names
+    for c in cur.services:
+        if c.deprecated:
+            assert c.deprecated_source, c.name
+        if c.newer_options:
+            assert c.newer_options_source, c.name
+
+
+def test_builtin_file_is_generated_with_its_revision() -> None:
+    gen = json.loads(BUILTIN.read_text(encoding="utf-8"))
+    assert gen["generated_by"] == "inventory-solver catalogue build"
+    assert len(gen["revision"]) == 40
+    assert all(m.get("kind", "service") == "service" for m in gen["modules"])
 
 
 def _get(cat: CatalogueFile, name: str, kind: str = "service") -> ModuleSpec:
@@ -35,11 +64,13 @@ def test_keys_unique(catalogue: CatalogueFile) -> None:
     assert len(keys) == len(set(keys))
 
 
-def test_sorted_by_kind_then_name_and_two_space_indent(catalogue: CatalogueFile) -> None:
-    keys = [(m.kind, m.name) for m in catalogue.modules]
-    assert keys == sorted(keys)
-    text = BUILTIN.read_text(encoding="utf-8")
-    assert text == json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+def test_files_sorted_and_two_space_indent() -> None:
+    for path in (BUILTIN, CURATED):
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text)
+        assert text == json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    gen = json.loads(BUILTIN.read_text(encoding="utf-8"))["modules"]
+    assert [m["name"] for m in gen] == sorted(m["name"] for m in gen)
 
 
 def test_zerotier_service_constraints(catalogue: CatalogueFile) -> None:

@@ -220,45 +220,24 @@ def _json(x: object) -> str:
     return json.dumps(x, sort_keys=True)
 
 
-# Options the hand-kept catalogue knows but clan-core d7c35d912 does not declare: taken from
-# a newer wireguard (see solver/catalogue/SOURCES.md); a clan pinning d7c35d912 is checked
-# against what that revision declares when its source is found.
-HAND_ONLY_OPTIONS = {("wireguard", "controller"): {"externalPeers", "ipv4"}}
-
-
-def test_vendored_clan_core_agrees_with_the_hand_kept_catalogue() -> None:
-    from solver.catalogue import builtin
+def test_vendored_clan_core_reads_to_the_builtin_entries() -> None:
+    """`catalogue build` on the vendored clan-core gives builtin.json, entry for entry."""
+    from solver.catalogue import BUILTIN
+    from solver.catalogue.build import build_data
 
     root = _vendor()
-    cat = read_checkout(str(root))
-    read = {m.name: m for m in cat.modules if not m.name.startswith("@")}
-    hand = builtin()
-    assert len(read) >= 30
-    assert sorted(read) == hand.names("service")
-    for name, r in read.items():
-        h = hand.get(None, name, "service")
-        assert h is not None
-        assert sorted(r.roles) == sorted(h.roles), name
-        assert r.max_instances == h.max_instances, name
-        assert r.manifest_name == h.manifest_name, name
-        for role, rs in r.roles.items():
-            hs = h.roles[role]
-            bounds = (rs.min_machines, rs.max_machines)
-            assert bounds == (hs.min_machines, hs.max_machines), (name, role)
-            if hs.interface is None:
-                continue
-            assert rs.interface is not None
-            extra = HAND_ONLY_OPTIONS.get((name, role), set())
-            assert sorted(rs.interface) == sorted(set(hs.interface) - extra), (name, role)
-            for opt, spec in rs.interface.items():
-                mine = hs.interface[opt]
-                assert (spec.type, spec.nullable) == (mine.type, mine.nullable), (name, opt)
-        # a module deprecated by clan-core (a throw) is deprecated in the hand-kept one too
-        if r.deprecated:
-            assert h.deprecated, name
-    # every service that declares an interface has one read
-    assert all(rs.interface is not None for m in read.values() for rs in m.roles.values())
-    assert cat.notes == []  # nothing of the 31 services was left unread
+    with open(BUILTIN, encoding="utf-8") as fh:
+        shipped = json.load(fh)
+    built, notes = build_data(str(root), shipped["revision"])
+    assert notes == []  # nothing of the services was left unread
+    assert len(built["modules"]) >= 30
+    assert [m["name"] for m in built["modules"]] == [m["name"] for m in shipped["modules"]]
+    for mine, theirs in zip(built["modules"], shipped["modules"], strict=True):
+        assert _json(mine) == _json(theirs), mine["name"]
+    # every service that declares roles has an interface read for each role
+    for m in built["modules"]:
+        for rname, role in (m.get("roles") or {}).items():
+            assert role.get("interface") is not None, (m["name"], rname)
 
 
 # -- locating the pinned clan-core ---------------------------------------------------------
@@ -380,12 +359,36 @@ def clan(
     return d
 
 
+def fake_nix(bin_dir: Path, script: str) -> Path:
+    """A `nix` on PATH (the folder `bin_dir`, put first by the caller) running `script`
+    (sh); each call's arguments are appended to `bin_dir/calls`."""
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    nix = bin_dir / "nix"
+    log = f'echo "$@" "[$GIT_ALLOW_PROTOCOL $https_proxy $no_proxy]" >> "{bin_dir}/calls"'
+    nix.write_text(f"#!/bin/sh\n{log}\n{script}\n")
+    nix.chmod(0o755)
+    return nix
+
+
 @pytest.fixture
 def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    return make_store(tmp_path, monkeypatch)
+
+
+def make_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in Nix store, a private cache and a `nix` that finds nothing (the real one
+    is never asked by the tests)."""
+    import os
+
     s = tmp_path / "store"
     s.mkdir()
     monkeypatch.setenv("INVENTORY_SOLVER_NIX_STORE", str(s))
     monkeypatch.setenv("INVENTORY_SOLVER_CACHE_DIR", str(tmp_path / "cache"))
+    from solver.catalogue import source
+
+    monkeypatch.setattr(source, "_ASKED", {})  # what nix said is kept per process
+    fake_nix(tmp_path / "bin", "exit 1")
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}")
     return s
 
 

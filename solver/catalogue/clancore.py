@@ -629,13 +629,26 @@ def read_service(r: ClanCoreReader, name: str, path: str, notes: list[ReadNote])
     rel = os.path.relpath(path, r.fs.root)
     source = f"{rel} (read from the clan-core checkout)"
     val = _strip(r.import_file(path))
+    thrown = f"{rel}: the file is a `throw' (no roles, builds nothing)"
     if isinstance(val, Thrown):
-        return ModuleSpec(name=name, roles={}, deprecated=val.message.strip(), source=source)
+        return ModuleSpec(
+            name=name,
+            roles={},
+            deprecated=val.message.strip(),
+            source=source,
+            classes_source=thrown,
+        )
     config_th = Thunk(lambda: val_th.force())
     val_th = Thunk(lambda: _strip(_call_module(r, val, {"config": config_th})))
     mod = val_th.force()
     if isinstance(mod, Thrown):
-        return ModuleSpec(name=name, roles={}, deprecated=mod.message.strip(), source=source)
+        return ModuleSpec(
+            name=name,
+            roles={},
+            deprecated=mod.message.strip(),
+            source=source,
+            classes_source=thrown,
+        )
     if not isinstance(mod, Attrs):
         notes.append(ReadNote(name, f"{rel}: {getattr(mod, 'what', 'not a module')}"))
         return ModuleSpec(name=name, roles={}, source=source)
@@ -676,7 +689,12 @@ def read_service(r: ClanCoreReader, name: str, path: str, notes: list[ReadNote])
         roles=roles,
         max_instances=mi.value if isinstance(mi, Scalar) and isinstance(mi.value, int) else None,
         classes=classes,
-        classes_source=f"{rel}: " + ("a darwinModule is returned" if darwin else "no darwinModule"),
+        classes_source=f"{rel}: "
+        + (
+            "a role's perInstance or perMachine returns a darwinModule"
+            if darwin
+            else "no darwinModule in any role or perMachine"
+        ),
         source=source,
     )
 

@@ -1,7 +1,9 @@
 """The module catalogue: what inventory-solver knows about each clan service.
 
-The built-in catalogue (``builtin.json`` beside this file) describes clan-core's services
-(current ``clan.service`` modules and legacy ``clanModules``); users add or override
+The built-in catalogue describes clan-core's services: ``builtin.json`` beside this file
+(generated from a clan-core checkout by ``inventory-solver catalogue build``) with
+``curated.json`` on top (knowledge clan-core does not state in data, and the legacy
+``clanModules``; see :mod:`solver.catalogue.curated`); users add or override
 modules with their own file (``--modules FILE``, TOML or JSON, same schema). Every rule
 that does not come straight from a machine-readable field of clan-core carries a
 ``source`` saying where it comes from.

@@ -21,9 +21,10 @@ names are still computed for ``/nix/store``); ``$NIX_STORE_DIR`` a store of anot
 location (names computed for it).
 
 **Caching.** What is read from a checkout is kept in the user cache directory
-(:func:`solver.cache.cache_dir`) under ``clancore/``, keyed by the checkout's real path
-and this module's code; an entry is used only while every file it read still has the
-same content (:meth:`solver.files.Files.still_valid`).
+(:func:`solver.cache.cache_dir`) under ``clancore/``, keyed by the checkout's real path,
+:data:`READER_VERSION` and the reader's code; an entry is used only while every file it
+read is unchanged: a cheap stat signature first, then the contents
+(:meth:`solver.files.Files.still_valid`); see :func:`read_modules`.
 
 **Layering.** The read services replace the built-in ones (services of the built-in
 catalogue that the checkout does not have are dropped; legacy modules stay). On top, the
@@ -40,14 +41,12 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from solver.catalogue import Catalogue, ModuleKey, builtin
+from solver.catalogue import Catalogue, builtin, builtin_revision, raw_entries
 from solver.diagnostics import Diagnostic
 
-BUILTIN_REVISION = "d7c35d912"
 ENV_STORE = "INVENTORY_SOLVER_NIX_STORE"
 NIX_STORE = "/nix/store"
 _B32 = "0123456789abcdfghijklmnpqrsvwxyz"
-_CURATED = ("incompatible_roles", "role_counts", "unique_settings", "replaced_by")
 
 
 # -- store paths --------------------------------------------------------------------------
@@ -185,6 +184,158 @@ def pinned_clan_core(lock_path: str, data: Any) -> Pinned | None:
     return Pinned(lock_path, target, rev, nar, store_path, found)
 
 
+# -- asking Nix --------------------------------------------------------------------------------
+
+NIX_TIMEOUT = 10.0  # seconds; then the built-in catalogue is used
+_NIX_TYPES = ("github", "gitlab", "sourcehut", "git", "tarball")
+_ARCHIVES = (".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".tar.zst", ".tar", ".zip")
+_ASKED: dict[str, tuple[str | None, str]] = {}  # per process (the language server)
+# No network for the `nix` child: git may use local repositories only, and every HTTP(S)
+# request goes to a proxy that does not exist (the discard port of this machine).
+_NO_NET_PROXY = "http://127.0.0.1:9"
+
+
+def flake_ref(locked: Any) -> str | None:
+    """The flake reference of a flake.lock ``locked`` entry (types github, gitlab,
+    sourcehut, git over http(s)/ssh, tarball over http(s)), with its ``narHash``; None for
+    other types (``path``, ``file``, local git: they would make Nix read outside the
+    repository)."""
+    from urllib.parse import quote, urlencode
+
+    if not isinstance(locked, dict):
+        return None
+    t = locked.get("type")
+    nar = locked.get("narHash")
+    if t not in _NIX_TYPES or not isinstance(nar, str) or decode_sha256(nar) is None:
+        return None
+
+    def text(k: str) -> str | None:
+        v = locked.get(k)
+        return v if isinstance(v, str) and v and "\0" not in v else None
+
+    params: dict[str, str] = {"narHash": nar}
+    # with these Nix can tell that the locked source is complete and look for it in the
+    # store instead of fetching it
+    for k in ("lastModified", "revCount"):
+        v = locked.get(k)
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 0:
+            if k == "lastModified" or t == "git":
+                params[k] = str(v)
+    if t in ("github", "gitlab", "sourcehut"):
+        owner, repo, rev = text("owner"), text("repo"), text("rev")
+        if not (owner and repo and rev):
+            return None
+        if text("host"):
+            params["host"] = text("host") or ""
+        return f"{t}:{quote(owner)}/{quote(repo)}/{quote(rev)}?{urlencode(params)}"
+    url = text("url")
+    if url is None or not url.startswith(("https://", "http://", "ssh://", "git+")):
+        return None
+    if t == "git":
+        if url.startswith("git+file:"):
+            return None
+        rev = text("rev")
+        if rev is None:
+            return None
+        params = {"rev": rev, **({"ref": text("ref") or ""} if text("ref") else {}), **params}
+        base = url if url.startswith("git+") else "git+" + url
+    else:
+        if url.startswith("git+"):
+            return None
+        # an archive's URL is a tarball reference by itself (older Nix knows no
+        # `tarball+`)
+        archive = url.split("?", 1)[0].endswith(_ARCHIVES)
+        base = url if archive else "tarball+" + url
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}{urlencode(params)}"
+
+
+def nix_source_path(locked: Any) -> tuple[str | None, str]:
+    """Ask ``nix flake metadata --json --offline`` for the store path of a locked input
+    (used when the computed store path is absent and ``nix`` is on PATH); the answer is
+    kept for the process. Nix writes no lock file, uses no substituter and is stopped
+    after :data:`NIX_TIMEOUT` seconds; ``--offline`` alone does not stop Nix from
+    fetching a source it does not have, so the child also gets no network: git may use
+    only local repositories (``GIT_ALLOW_PROTOCOL=file``) and HTTP(S) goes to a proxy on
+    the discard port (connection refused). It evaluates nothing of the repository being
+    checked: the reference is a locked clan-core source (pinned by its ``narHash``),
+    looked up in the store. Returns (path, why-not)."""
+    ref = flake_ref(locked)
+    if ref is None:
+        return None, "its flake.lock entry is not a locked remote source"
+    if ref not in _ASKED:
+        _ASKED[ref] = _ask_nix(ref)
+    return _ASKED[ref]
+
+
+def _ask_nix(ref: str) -> tuple[str | None, str]:
+    import shutil
+    import subprocess
+
+    nix = shutil.which("nix")
+    if nix is None:
+        return None, "nix is not on PATH"
+    cmd = [
+        nix,
+        "--extra-experimental-features",
+        "nix-command flakes",
+        "--option",
+        "substituters",
+        "",
+        "--option",
+        "connect-timeout",
+        "1",
+        "flake",
+        "metadata",
+        "--json",
+        "--offline",
+        "--no-update-lock-file",
+        "--no-write-lock-file",
+        ref,
+    ]
+    env = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+    env.update(
+        GIT_ALLOW_PROTOCOL="file",
+        GIT_TERMINAL_PROMPT="0",
+        http_proxy=_NO_NET_PROXY,
+        https_proxy=_NO_NET_PROXY,
+        all_proxy=_NO_NET_PROXY,
+        HTTP_PROXY=_NO_NET_PROXY,
+        HTTPS_PROXY=_NO_NET_PROXY,
+        ALL_PROXY=_NO_NET_PROXY,
+    )
+    try:
+        done = subprocess.run(
+            cmd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=NIX_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None, f"`nix flake metadata` did not answer within {NIX_TIMEOUT:g} s"
+    except OSError as exc:
+        return None, f"`nix` could not be run ({exc.strerror or exc})"
+    if done.returncode != 0:
+        return None, "`nix flake metadata --offline` did not find it"
+    try:
+        path = json.loads(done.stdout.decode("utf-8", "replace")).get("path")
+    except (ValueError, AttributeError):
+        return None, "`nix flake metadata` gave no JSON"
+    if not isinstance(path, str) or not path.startswith("/"):
+        return None, "`nix flake metadata` gave no store path"
+    _, folder = _store()
+    local = os.path.join(folder, os.path.basename(os.path.normpath(path)))
+    from solver.files import Files
+
+    probe = Files(folder)
+    if probe.kind(os.path.join(local, "clanServices")) != "dir":
+        return None, f"{path}, which `nix flake metadata` names, has no clanServices folder"
+    _note(folder, probe.record())
+    return local, ""
+
+
 def find_lock(start: str) -> str | None:
     """The flake.lock of the clan at `start`: the nearest one from `start`'s folder up to
     its repository root."""
@@ -206,12 +357,25 @@ def find_lock(start: str) -> str | None:
 # -- reading (cached) and layering ---------------------------------------------------------------
 
 
+READER_VERSION = 3  # bump when what is cached changes shape
+_READER_CODE = (
+    "catalogue/clancore.py",
+    "catalogue/source.py",
+    "catalogue/model.py",
+    "read/nix/eval.py",
+    "read/nix/lib.py",
+    "read/nix/modules.py",
+    "read/nix/parse.py",
+)
+
+
 def _code_stamp() -> str:
-    here = os.path.dirname(os.path.abspath(__file__))
-    parts = []
-    for mod in ("clancore.py", "source.py", "model.py"):  # (not imported: the cache hit
-        mod = os.path.join(here, mod)  # path does not load the Nix reader)
-        st = os.stat(mod)
+    """The reader's version and its code (sizes and times; the modules are not imported:
+    the cache-hit path does not load the Nix reader)."""
+    pkg = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    parts = [str(READER_VERSION)]
+    for mod in _READER_CODE:
+        st = os.stat(os.path.join(pkg, mod))
         parts.append(f"{st.st_size}:{st.st_mtime_ns}")
     return ";".join(parts)
 
@@ -225,27 +389,68 @@ def _cache_file(root: str) -> str | None:
     import hashlib
 
     key = hashlib.sha256(f"{os.path.realpath(root)}\0{_code_stamp()}".encode()).hexdigest()
-    return os.path.join(base, "clancore", key[:32] + ".json")
+    return os.path.join(base, "clancore", key[:32] + ".marshal")
+
+
+def _signature(paths: list[str]) -> list[Any]:
+    """A cheap key of what a read consumed: for each path, what ``lstat`` says (inode,
+    size, modification and change times; None when absent) and, for a symbolic link,
+    what ``stat`` says of its target. A change to a file, a listing (a folder's times) or
+    a link changes it; ``ctime`` cannot be set back by tools that keep modification
+    times."""
+    import stat
+
+    out: list[Any] = []
+    for p in paths:
+        try:
+            st = os.lstat(p)
+        except OSError:
+            out.append(None)
+            continue
+        row: list[Any] = [st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+        if stat.S_ISLNK(st.st_mode):
+            try:
+                t = os.stat(p)
+                row.append((t.st_ino, t.st_size, t.st_mtime_ns, t.st_ctime_ns))
+            except OSError:
+                row.append(None)
+        out.append(row)
+    return out
 
 
 def read_modules(root: str, immutable: bool = False) -> tuple[list[dict[str, Any]], list[str]]:
     """The services of a checkout as raw catalogue entries and the notes of what could
     not be read; from the cache when the checkout is unchanged (`immutable`: a Nix store
-    path, whose name is the hash of its content: the cached entry is used unchecked)."""
+    path, whose name is the hash of its content: the cached entry is used unchecked).
+
+    A cache entry (``marshal``: plain data, loaded without running code, several times
+    faster than JSON) holds the record of every file, listing and probe the read
+    consumed, with its content digest, and the :func:`_signature` of those paths. It is
+    used when the signature is unchanged (about 0.5 ms for clan-core's 31 services); else
+    when every recorded content is still the same (then the signature is refreshed);
+    else the checkout is read again."""
+    import marshal
+
     from solver.files import Entry, Files
 
     path = _cache_file(root)
     if path is not None:
         try:
-            with open(path, encoding="utf-8") as fh:
-                entry = json.load(fh)
+            with open(path, "rb") as fh:
+                entry = marshal.loads(fh.read())  # (marshal.load(fh) reads in small pieces)
             if immutable:
                 return entry["modules"], entry["notes"]
             record = [Entry(k, p, d) for k, p, d in entry["record"]]
-            if Files(root).still_valid(record):
+            paths = [e.path for e in record]
+            if _signature(paths) == entry["sig"]:
                 _note(root, record)
                 return entry["modules"], entry["notes"]
-        except (OSError, ValueError, KeyError, TypeError):
+            if Files(root).still_valid(record):
+                _note(root, record)
+                entry["sig"] = _signature(paths)
+                _write_entry(path, entry)
+                return entry["modules"], entry["notes"]
+        except (OSError, ValueError, EOFError, KeyError, TypeError):
             pass
     from solver.catalogue.clancore import read_checkout
 
@@ -256,15 +461,22 @@ def read_modules(root: str, immutable: bool = False) -> tuple[list[dict[str, Any
         _note(root, cat.files.record())
     if path is not None and cat.files is not None:
         rows = [[e.kind, e.path, e.digest] for e in cat.files.record()]
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            tmp = f"{path}.{os.getpid()}.tmp"
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump({"record": rows, "modules": modules, "notes": notes}, fh)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a read-only cache never fails a run
+        sig = _signature([r[1] for r in rows])
+        _write_entry(path, {"record": rows, "sig": sig, "modules": modules, "notes": notes})
     return modules, notes
+
+
+def _write_entry(path: str, entry: dict[str, Any]) -> None:
+    import marshal
+
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as fh:
+            fh.write(marshal.dumps(entry))
+        os.replace(tmp, path)
+    except (OSError, ValueError):
+        pass  # a read-only cache never fails a run
 
 
 def _note(root: str, record: list[Any]) -> None:
@@ -275,41 +487,12 @@ def _note(root: str, record: list[Any]) -> None:
         cache.note_reads(os.path.realpath(root), record)
 
 
-def _layer_options(read: dict[str, Any], hand: dict[str, Any]) -> None:
-    """Curated computed-default descriptions on the read options (top level)."""
-    for rname, role in (read.get("roles") or {}).items():
-        hrole = (hand.get("roles") or {}).get(rname) or {}
-        hopts = hrole.get("interface") or {}
-        for oname, opt in (role.get("interface") or {}).items():
-            hopt = hopts.get(oname) or {}
-            desc = hopt.get("description") or ""
-            if "[computed default" in desc and not opt.get("has_default"):
-                opt["description"] = desc
-
-
 def layered(read: list[dict[str, Any]]) -> Catalogue:
-    """The read services with the built-in catalogue's curated knowledge on top; the
-    built-in legacy modules."""
-    base = builtin()
-    hand = {k: v for k, v in base.raw.items()}
+    """The read services with the curated knowledge on top
+    (:func:`solver.catalogue.curated.layer`); the built-in legacy modules. Built-in
+    services the revision does not have are not included."""
     cat = Catalogue()
-    for hkey, raw in hand.items():
-        if hkey[2] == "legacy":
-            cat.raw[hkey] = raw
-    for m in read:
-        m = json.loads(json.dumps(m))  # a private copy
-        key: ModuleKey = (m.get("input"), m["name"], m.get("kind", "service"))
-        h = hand.get(key)
-        if h is not None:
-            for k in _CURATED:
-                if h.get(k):
-                    m[k] = h[k]
-            if h.get("single_instance") and not m.get("single_instance"):
-                m["single_instance"] = h["single_instance"]
-            if h.get("deprecated") and not m.get("deprecated"):
-                m["deprecated"] = h["deprecated"]
-            _layer_options(m, h)
-        cat.raw[key] = m
+    cat.raw = raw_entries(read, builtin=False)
     return cat
 
 
@@ -322,6 +505,7 @@ class Chosen:
     origin: str  # "path", "flake.lock" or "built-in"
     where: str | None = None
     notes: list[Diagnostic] = field(default_factory=list)
+    revision: str | None = None  # the clan-core revision, when known
 
 
 def _info(message: str, hint: str | None = None, **args: Any) -> Diagnostic:
@@ -330,9 +514,10 @@ def _info(message: str, hint: str | None = None, **args: Any) -> Diagnostic:
     )
 
 
-def choose(clan_core: str | None, start: str | None) -> Chosen:
+def choose(clan_core: str | None, start: str | None, allow_nix: bool = True) -> Chosen:
     """The catalogue for a run: `clan_core` (a checkout), else what the clan at `start`
-    pins, else the built-in one."""
+    pins (its store path computed from the narHash; else, when `allow_nix`, as
+    ``nix flake metadata`` names it), else the built-in one."""
     from solver.errors import InputError
 
     if clan_core is not None:
@@ -343,7 +528,7 @@ def choose(clan_core: str | None, start: str | None) -> Chosen:
                 None,
             )
         modules, notes = read_modules(clan_core)
-        chosen = Chosen(layered(modules), "path", clan_core)
+        chosen = Chosen(layered(modules), "path", clan_core, revision=git_revision(clan_core))
         chosen.catalogue.files.append(clan_core)
         chosen.notes += [_not_read(n) for n in notes]
         return chosen
@@ -358,14 +543,22 @@ def choose(clan_core: str | None, start: str | None) -> Chosen:
         except (OSError, ValueError, Refused):
             pinned = None
         _note(files.root, files.record())
+    nix_why = ""
+    locked: Any = None
+    if pinned is not None and pinned.found is None and allow_nix:
+        try:
+            locked = json.loads(files.read_bytes(pinned.lock))["nodes"][pinned.node]["locked"]
+        except (OSError, ValueError, KeyError, TypeError, Refused):
+            locked = None
+        pinned.found, nix_why = nix_source_path(locked)
     if pinned is not None and pinned.found is not None:
         modules, notes = read_modules(pinned.found, immutable=True)
-        chosen = Chosen(layered(modules), "flake.lock", pinned.found)
+        chosen = Chosen(layered(modules), "flake.lock", pinned.found, revision=pinned.rev)
         chosen.catalogue.files.append(pinned.found)
         chosen.notes += [_not_read(n) for n in notes]
         return chosen
     cat = builtin()
-    chosen = Chosen(cat, "built-in")
+    chosen = Chosen(cat, "built-in", revision=builtin_revision())
     if pinned is not None:
         rev = (pinned.rev or "?")[:9]
         why = (
@@ -373,16 +566,56 @@ def choose(clan_core: str | None, start: str | None) -> Chosen:
             if pinned.store_path
             else "its flake.lock entry has no usable narHash"
         )
+        if nix_why:
+            why += f" ({nix_why})"
+        elif not allow_nix:
+            why += " (nix not asked: --no-nix)"
         chosen.notes.append(
             _info(
                 f"The clan pins clan-core {rev}, but {why}; modules are checked against the "
-                f"built-in catalogue (clan-core {BUILTIN_REVISION})",
+                f"built-in catalogue (clan-core {builtin_revision()})",
                 "evaluate the clan once (e.g. `nix flake metadata`) or pass --clan-core PATH",
                 pinned=rev,
-                builtin=BUILTIN_REVISION,
+                builtin=builtin_revision(),
             )
         )
     return chosen
+
+
+def git_revision(checkout: str) -> str | None:
+    """The commit a git checkout is at (``.git/HEAD``, its ref or ``packed-refs``), read
+    without git; None when it is not a git checkout or the ref is not found."""
+    git = os.path.join(checkout, ".git")
+    try:
+        if os.path.isfile(git):  # a worktree: `gitdir: PATH`
+            with open(git, encoding="utf-8") as fh:
+                line = fh.read(4096).strip()
+            if not line.startswith("gitdir:"):
+                return None
+            git = os.path.join(checkout, line[7:].strip())
+        with open(os.path.join(git, "HEAD"), encoding="utf-8") as fh:
+            head = fh.read(4096).strip()
+        if not head.startswith("ref:"):
+            return head or None
+        ref = head[4:].strip()
+        common = git
+        cfile = os.path.join(git, "commondir")
+        if os.path.isfile(cfile):
+            with open(cfile, encoding="utf-8") as fh:
+                common = os.path.join(git, fh.read(4096).strip())
+        for base in (git, common):
+            rfile = os.path.join(base, ref)
+            if os.path.isfile(rfile):
+                with open(rfile, encoding="utf-8") as fh:
+                    return fh.read(100).strip() or None
+        with open(os.path.join(common, "packed-refs"), encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) == 2 and parts[1] == ref:
+                    return parts[0]
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
 
 
 def _not_read(note: str) -> Diagnostic:

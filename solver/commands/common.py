@@ -32,7 +32,7 @@ def check_policy_timeout(
 
 
 def input_options(f: F) -> F:
-    """--modules, --clan-core, --rules, --config, --eval, --no-cache, --timings."""
+    """--modules, --clan-core, --no-nix, --rules, --config, --eval, --no-cache, --timings."""
     opts = [
         click.option(
             "--modules",
@@ -48,6 +48,13 @@ def input_options(f: F) -> F:
             default=None,
             help="Read the module catalogue from this clan-core checkout (default: the "
             "clan-core the clan's flake.lock pins, when its source is in the Nix store).",
+        ),
+        click.option(
+            "--no-nix",
+            "no_nix",
+            is_flag=True,
+            help="Never run `nix` to locate the pinned clan-core (by default, `nix flake "
+            "metadata --offline` is asked when its source is not found in the store).",
         ),
         click.option(
             "--rules",
@@ -118,6 +125,7 @@ class RunArgs:
     paths: tuple[str, ...]
     modules: tuple[str, ...] = ()
     clan_core: str | None = None
+    no_nix: bool = False
     rules: tuple[str, ...] = ()
     config_file: str | None = None
     use_eval: bool = False

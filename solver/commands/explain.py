@@ -1,5 +1,5 @@
-"""``inventory-solver explain MACHINE|CODE``: why a machine holds its roles, or what a
-diagnostic code means."""
+"""``inventory-solver explain MACHINE|CODE|MODULE``: why a machine holds its roles, what a
+diagnostic code means, or a module's roles and settings options."""
 
 from __future__ import annotations
 
@@ -51,10 +51,17 @@ def explain_machine(name: str, args: RunArgs) -> tuple[str, bool]:
     from solver.read import load
 
     cfg = config_mod.find(args.config_file)
-    loaded = load(args.paths[0] if args.paths else None)
+    path = args.paths[0] if args.paths else None
+    loaded = load(path)
     report = run(
         loaded,
-        Options(modules=[*cfg.modules, *args.modules], rules=[*cfg.rules, *args.rules]),
+        Options(
+            modules=[*cfg.modules, *args.modules],
+            rules=[*cfg.rules, *args.rules],
+            clan_core=args.clan_core or cfg.clan_core,
+            no_nix=args.no_nix,
+            clan_path=path or ".",
+        ),
     )
     from solver import suppress
 
@@ -187,25 +194,49 @@ def _settings_sources(inv: Any, ipath: Path, role: str, machine: str) -> list[Pa
     return out
 
 
+def explain_module(name: str, args: RunArgs, need_inventory: bool = True) -> str | None:
+    """`explain MODULE`: the module's roles and options from the catalogue the clan at
+    `args.paths` is checked against; None when no module has that name."""
+    from solver.catalogue.show import explain_text
+    from solver.commands.catalogue import gather
+
+    view = gather(
+        args.paths[0] if args.paths else None,
+        True,
+        args.clan_core,
+        args.modules,
+        args.config_file,
+        need_inventory=need_inventory,
+        no_nix=args.no_nix,
+    )
+    return explain_text(view, name)
+
+
 @click.command(name="explain")
 @click.argument("subject")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
 @input_options
 def command(subject: str, paths: tuple[str, ...], output: str | None, **kw: object) -> None:
-    """Explain SUBJECT: a diagnostic code (e.g. unknown-tag), or a machine of the
-    inventory at PATH (its roles and why, its settings, its findings)."""
+    """Explain SUBJECT: a diagnostic code (e.g. unknown-tag), a machine of the inventory
+    at PATH (its roles and why, its settings, its findings), or a module (e.g. sshd, or
+    INPUT/NAME): its roles and settings options from the catalogue the clan pins."""
     text = explain_code(subject)
     if text is not None and not paths:
         write_output(text, output)
         raise SystemExit(EXIT_OK)
 
     def go() -> int:
+        run_args = RunArgs(paths=paths, **kw)  # type: ignore[arg-type]
         try:
-            body, found = explain_machine(subject, RunArgs(paths=paths, **kw))  # type: ignore[arg-type]
+            body, found = explain_machine(subject, run_args)
         except InputError as exc:
             if text is not None or paths:
                 raise
+            module = explain_module(subject, run_args, need_inventory=False)
+            if module is not None:
+                write_output(module, output)
+                return EXIT_OK
             from solver.codes import CODES
             from solver.render.suggest import did_you_mean
 
@@ -213,13 +244,19 @@ def command(subject: str, paths: tuple[str, ...], output: str | None, **kw: obje
             hint = f'did you mean the code "{close[0]}"? ' if close else ""
             raise InputError.single(
                 "io-error",
-                f"{subject!r} is not a diagnostic code, and there is no inventory here to "
-                "look for a machine of that name",
+                f"{subject!r} is not a diagnostic code nor a module of the catalogue, and "
+                "there is no inventory here to look for a machine of that name",
                 hint=hint + "pass the inventory: inventory-solver explain MACHINE PATH",
             ) from exc
         if not found and text is not None:
             body = text
             found = True
+        if not found:
+            module = explain_module(subject, run_args)
+            if module is not None:
+                body, found = module, True
+            else:
+                body = body.rstrip("\n") + ", nor a module of its catalogue\n"
         write_output(body, output)
         return EXIT_OK if found else EXIT_UNUSABLE
 

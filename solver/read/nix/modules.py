@@ -53,7 +53,7 @@ from solver.read.nix.merge import _MODULE_KEYS, Def, Merger
 from solver.read.nix.parse import Node, Src
 
 if TYPE_CHECKING:
-    from solver.catalogue.model import ModuleSpec
+    from solver.catalogue.model import MachineClass, ModuleSpec
 
 
 # -- values the flake produces ------------------------------------------------------------
@@ -875,6 +875,45 @@ class _Clan:
                 parent=True,
             )
 
+    def _interfaces(
+        self, name: str, path: str, loc: Location | None
+    ) -> tuple[dict[str, tuple[Any, bool]], list[MachineClass] | None]:
+        """The settings interface of each role of the clan's own service in file `path`,
+        read with the code that reads clan-core's services
+        (:func:`solver.catalogue.clancore.read_service`), confined to the repository.
+        A role whose interface is not fully read is left out (its settings stay
+        unchecked, as they were); an info note says so. Also the machine classes the
+        service supports (None when the file was not read)."""
+        from solver.catalogue.clancore import ClanCoreReader, ReadNote, read_service
+
+        notes: list[ReadNote] = []
+        try:
+            r = ClanCoreReader(self.reader.fs, display=self.reader.display)
+            spec = read_service(r, name, path, notes)
+        except Exception as exc:  # not read: the settings stay unchecked, said once
+            notes.append(ReadNote(name, f"not read ({type(exc).__name__})"))
+            spec = None
+        out: dict[str, tuple[Any, bool]] = {}
+        unread = {n.what.split(".", 2)[1] for n in notes if n.what.startswith("roles.")}
+        if spec is not None:
+            for role, rs in spec.roles.items():
+                if role not in unread and rs.interface is not None:
+                    out[role] = (rs.interface, rs.freeform)
+        if notes:
+            what = "; ".join(sorted({n.what for n in notes}))
+            self.merger.notes.append(
+                self.merger._diag(
+                    "info",
+                    "local-module",
+                    f"the settings interface of the local module `{name}' was not fully read "
+                    f"statically ({what}); settings of the roles not read are not checked",
+                    ("modules", name),
+                    loc,
+                    hint="describe it in a --modules file, or run with --eval",
+                )
+            )
+        return out, (list(spec.classes) if spec is not None else None)
+
     def read_module(self, name: str, f: Field) -> ModuleSpec | None:
         from pydantic import ValidationError
 
@@ -882,6 +921,7 @@ class _Clan:
 
         val = f.value.force()
         source = val.src.display if isinstance(val, Scalar) and val.is_path and val.src else None
+        target: str | None = None
         if isinstance(val, Scalar) and val.is_path and val.src is not None:
             target = self.reader.import_target(val.src, str(val.value), val.location())
             if target is not None:
@@ -923,14 +963,20 @@ class _Clan:
         croles = sub(constraints, "roles")
         roles_val = sub(attrs, "roles")
         roles: dict[str, RoleSpec] = {}
+        ifaces, classes = (
+            self._interfaces(name, target, f.key_location()) if target is not None else ({}, None)
+        )
         if isinstance(roles_val, Attrs):
             for role in roles_val.fields:
                 rc = sub(croles, role)
                 desc = scalar(get_attr(roles_val, role), "description")
+                iface, free = ifaces.get(role, (None, True))
                 roles[role] = RoleSpec(
                     description=desc if isinstance(desc, str) else None,
                     min_machines=count(scalar(rc, "minMachines")),
                     max_machines=count(scalar(rc, "maxMachines")),
+                    interface=iface,
+                    freeform=free,
                 )
         mname = scalar(manifest, "name")
         desc = scalar(manifest, "description")
@@ -944,6 +990,7 @@ class _Clan:
                 roles=roles,
                 max_instances=count(scalar(constraints, "maxInstances")),
                 source=source,
+                classes=classes or ["nixos"],
             )
         except ValidationError as exc:
             self.merger.notes.append(
