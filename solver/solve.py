@@ -168,3 +168,68 @@ def solve(
         if name not in BULK:
             rows.sort(key=repr)
     return result
+
+
+@dataclass
+class Optimum:
+    """One optimal answer of the repair program (rules/repair.lp)."""
+
+    chosen: list[int]  # the chosen candidate edits, in order
+    remains: list[tuple[str, str]]  # (code, arguments as text) of the errors that remain
+    cost: list[int] = field(default_factory=list)
+
+
+REPAIR_FILES = ("schema.lp", "membership.lp", "checks.lp", "settings.lp")
+
+
+@cache
+def repair_text() -> str:
+    with open(os.path.join(rules_dir(), "repair.lp"), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def optimize(facts: str, *, limit: int = 6) -> list[Optimum]:
+    """Solve `facts` with the check rules and rules/repair.lp: the optimal answers (at
+    most `limit`, in clingo's order, which is deterministic for a given program)."""
+    import clingo
+
+    messages: list[str] = []
+
+    def logger(code: Any, msg: str) -> None:
+        messages.append(msg)
+
+    ctl = clingo.Control(["--warn=none", "--opt-mode=optN", "0"], logger=logger, message_limit=50)
+    try:
+        for name, text in rules_text():
+            if name in REPAIR_FILES:
+                ctl.add("base", [], text)
+        ctl.add("base", [], repair_text())
+        ctl.add("base", [], facts)
+        ctl.ground([("base", [])])
+    except RuntimeError as exc:
+        raise InternalError(f"clingo failed: {exc}: {' '.join(messages)}") from None
+
+    found: list[Optimum] = []
+    seen: set[tuple[int, ...]] = set()
+
+    def on_model(model: Any) -> bool:
+        if not model.optimality_proven:
+            return True
+        chosen: list[int] = []
+        remains: list[tuple[str, str]] = []
+        for sym in model.symbols(shown=True):
+            if sym.name == "chosen":
+                chosen.append(sym.arguments[0].number)
+            else:
+                remains.append((sym.arguments[0].name, str(sym.arguments[1])))
+        key = tuple(sorted(chosen))
+        if key not in seen:
+            seen.add(key)
+            found.append(Optimum(sorted(chosen), sorted(remains), list(model.cost)))
+        return len(found) < limit
+
+    res = ctl.solve(on_model=on_model)
+    if not res.satisfiable:
+        raise InternalError("the repair program has no answer; this is a bug in inventory-solver")
+    found.sort(key=lambda o: o.chosen)
+    return found
