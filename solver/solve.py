@@ -177,6 +177,8 @@ class Optimum:
     chosen: list[int]  # the chosen candidate edits, in order
     remains: list[tuple[str, str]]  # (code, arguments as text) of the errors that remain
     cost: list[int] = field(default_factory=list)
+    # for the first optimum: candidate -> what remains when it alone is left out
+    without: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
 
 REPAIR_FILES = ("schema.lp", "membership.lp", "checks.lp", "settings.lp")
@@ -212,9 +214,7 @@ def optimize(facts: str, *, limit: int = 6) -> list[Optimum]:
     found: list[Optimum] = []
     seen: set[tuple[int, ...]] = set()
 
-    def on_model(model: Any) -> bool:
-        if not model.optimality_proven:
-            return True
+    def read(model: Any) -> tuple[list[int], list[tuple[str, str]]]:
         chosen: list[int] = []
         remains: list[tuple[str, str]] = []
         for sym in model.symbols(shown=True):
@@ -222,6 +222,12 @@ def optimize(facts: str, *, limit: int = 6) -> list[Optimum]:
                 chosen.append(sym.arguments[0].number)
             else:
                 remains.append((sym.arguments[0].name, str(sym.arguments[1])))
+        return chosen, remains
+
+    def on_model(model: Any) -> bool:
+        if not model.optimality_proven:
+            return True
+        chosen, remains = read(model)
         key = tuple(sorted(chosen))
         if key not in seen:
             seen.add(key)
@@ -232,4 +238,22 @@ def optimize(facts: str, *, limit: int = 6) -> list[Optimum]:
     if not res.satisfiable:
         raise InternalError("the repair program has no answer; this is a bug in inventory-solver")
     found.sort(key=lambda o: o.chosen)
+    if found and len(found[0].chosen) > 1:
+        # What each chosen edit does on its own account: the answer with every other
+        # choice fixed as in the optimum and this one left out.
+        best = found[0]
+        cands = [a.symbol.arguments[0].number for a in ctl.symbolic_atoms.by_signature("chosen", 1)]
+        for x in best.chosen:
+            assume = [
+                (clingo.Function("chosen", [clingo.Number(c)]), c in best.chosen and c != x)
+                for c in cands
+            ]
+            got: list[list[tuple[str, str]]] = []
+
+            def keep(model: Any, got: list[list[tuple[str, str]]] = got) -> None:
+                got[:] = [read(model)[1]]
+
+            ctl.solve(on_model=keep, assumptions=assume)
+            if got:
+                best.without[x] = got[0]
     return found

@@ -480,6 +480,31 @@ class _Generator:
             self.add(target, "rename", path, cost, dels=dels, adds=adds, new=new)
         self.add(target, "remove", path, COST_REMOVE_ROLE, dels=dels)
 
+    def _unknown_module(self, target: str, a: tuple[int, ...]) -> None:
+        i, k = a
+        info = self.side.instance(i)
+        if info.legacy:
+            return
+        sel = self.inv.instances[info.name].module
+        if sel is None or not sel.name:
+            return
+        inp = sel.input
+        ids = {m.key: n for n, m in enumerate(self.side.modules, 1)}
+        for new, cost in self.renames(sel.name, self.catalogue.names("service"), set()):
+            k2 = ids.get((inp, new, "service"))
+            if k2 is None:
+                continue
+            self.add(
+                target,
+                "rename",
+                (*info.path, "module", "name"),
+                cost,
+                dels=[_fact("instance_module", i, k)],
+                adds=[_fact("instance_module", i, k2)],
+                part="value",
+                new=new,
+            )
+
     def _max_machines(self, target: str, a: tuple[int, ...]) -> None:
         i, r = a[0], a[1]
         for m in sorted(self.members(i, r)):
@@ -539,10 +564,38 @@ class _Generator:
     _settings_type_conflict = _settings_conflict
 
 
+SYNTHETIC = "\U0010ffffrepair-module:"  # sorts after every instance name a user writes
+
+
+def _module_targets(data: Any, catalogue: Catalogue) -> dict[str, dict[str, Any]]:
+    """Instances that only carry a module a rename could point to: one per module name
+    close to an unknown one (``instances.I.module.name``, current shape)."""
+    from solver.render.suggest import did_you_mean
+
+    insts = data.get("instances") if isinstance(data, dict) else None
+    if not isinstance(insts, dict):
+        return {}
+    pool = catalogue.names("service")
+    out: dict[str, dict[str, Any]] = {}
+    for inst in insts.values():
+        mod = inst.get("module") if isinstance(inst, dict) else None
+        if not isinstance(mod, dict) or not isinstance(mod.get("name"), str):
+            continue
+        name, inp = mod["name"], mod.get("input")
+        if inp not in (None, "clan-core") or catalogue.get(inp, name, "service") is not None:
+            continue
+        for cand in did_you_mean(name, pool, limit=RENAMES):
+            sel = {"name": cand} if inp is None else {"name": cand, "input": inp}
+            out[f"{SYNTHETIC}{inp or ''}:{cand}"] = {"module": sel}
+    return out
+
+
 def _prepare(
     loaded: Loaded, opts: Options
 ) -> tuple[Inventory, list[Diagnostic], Catalogue, str, SideTable, Plan]:
-    """model -> facts, as :func:`solver.api._run` does it."""
+    """model -> facts, as :func:`solver.api._run` does it; plus, for module renames, the
+    facts of the modules a rename could choose (carried by instances that do not exist:
+    no `instance/1` fact, no roles)."""
     from solver import facts as facts_mod
     from solver import settings as settings_mod
     from solver.api import _unread_local
@@ -550,11 +603,15 @@ def _prepare(
     from solver.catalogue.source import choose
     from solver.model import validate
 
-    inv, diags = validate(loaded.data, loaded.locator)
     chosen = choose(opts.clan_core, opts.clan_path)
     catalogue = load_catalogue(
         opts.modules, [*loaded.modules, *opts.extra_modules], base=chosen.catalogue
     ).with_core_inputs(loaded.clan_core_inputs)
+    data = loaded.data
+    synth = _module_targets(data, catalogue)
+    if synth:
+        data = {**data, "instances": {**data["instances"], **synth}}
+    inv, diags = validate(data, loaded.locator)
     opaque = [
         tuple(d.args["inventory_path"])
         for d in loaded.notes
@@ -562,6 +619,9 @@ def _prepare(
     ]
     program, side = facts_mod.build(inv, catalogue, opaque, _unread_local(loaded))
     plan = settings_mod.plan(inv, catalogue, side, loaded.locator)
+    if synth:
+        fake = {f"instance({i})." for i, x in enumerate(side.instances, 1) if x.name in synth}
+        program = "\n".join(x for x in program.split("\n") if x not in fake)
     return inv, diags, catalogue, program + plan.facts, side, plan
 
 
@@ -655,17 +715,29 @@ def compute_repair(loaded: Loaded, opts: Options, select: frozenset[str] | None 
     fixed = sorted(fix_ids - remaining)
     fixed += sorted(t for c in extra for t in c.targets)
 
-    def actions_of(chosen: list[int]) -> tuple[Action, ...]:
-        acts = [
-            c.action.model_copy(update={"fixes": tuple(sorted(c.targets & set(fixed)))})
-            for c in [cands[n - 1] for n in chosen]
-        ]
+    # what each chosen edit fixes: the findings that come back when it alone is left out
+    own: dict[int, set[str]] = {}
+    if best is not None:
+        for n, rest in best.without.items():
+            back = {ids_of[x] for x in rest if x in ids_of}
+            own[n] = back & set(fixed)
+        # a finding that several edits fix together: each one offered for it
+        alone = set().union(*own.values()) if own else set()
+        for n in own:
+            own[n] |= cands[n - 1].targets & (set(fixed) - alone)
+
+    def actions_of(chosen: list[int], first: bool) -> tuple[Action, ...]:
+        acts = []
+        for n in chosen:
+            c = cands[n - 1]
+            fixes = own.get(n) if first and n in own else c.targets & set(fixed)
+            acts.append(c.action.model_copy(update={"fixes": tuple(sorted(fixes or ()))}))
         acts += [c.action.model_copy(update={"fixes": tuple(sorted(c.targets))}) for c in extra]
         return tuple(sorted(acts, key=Action.sort_key))
 
     chosen_sets = [m.chosen for m in models] if models else [[]]
-    actions = actions_of(chosen_sets[0])
-    alternatives = tuple(actions_of(ch) for ch in chosen_sets[1 : MAX_ALTERNATIVES + 1])
+    actions = actions_of(chosen_sets[0], True)
+    alternatives = tuple(actions_of(ch, False) for ch in chosen_sets[1 : MAX_ALTERNATIVES + 1])
     return Repair(
         actions=actions,
         cost=sum(a.cost for a in actions),
