@@ -80,6 +80,21 @@ ERROR_CODES = (
     "duplicate_setting_across_instances",
 )
 
+# Violation codes that are never errors (skipped when only errors are to be fixed).
+WARNING_CODES = frozenset(
+    {
+        "machine_is_tag",
+        "unknown_tag_machine",
+        "unknown_tag",
+        "legacy_tag_quirk",
+        "deprecated_module",
+        "empty_instance",
+        "empty_role",
+        "class_mismatch_tag",
+        "fanout",
+    }
+)
+
 COST_MOVE_TO_TAGS = 1
 COST_TO_ATTRSET = 1
 COST_DROP_NAME = 2
@@ -625,6 +640,121 @@ def _prepare(
     return inv, diags, catalogue, program + plan.facts, side, plan
 
 
+# Predicates whose first argument is an instance id.
+_BY_INSTANCE = frozenset(
+    {
+        "instance",
+        "legacy",
+        "disabled",
+        "instance_module",
+        "instance_role",
+        "role_machine",
+        "role_machine_at",
+        "role_tag",
+        "role_tag_at",
+        "opaque_instance",
+        "opaque_role",
+        "unique_default",
+    }
+)
+_BY_MACHINE = frozenset({"machine", "machine_class", "machine_tag"})
+_ARGS_RE = re.compile(r"\(([^()]*)\)")
+
+
+def _instances_of(code: str, a: tuple[int, ...], f: _Facts, plan: Plan) -> set[int]:
+    """The instances a violation is about (by the argument layout of checks.lp)."""
+    if code in ("single_instance_machine", "single_instance_clan", "max_instances"):
+        k = a[1] if code == "single_instance_machine" else a[0]
+        return {i for i, kk in f.instance_module.items() if kk == k}
+    if code in ("settings_conflict", "settings_type_conflict"):
+        return {plan.sources[a[2] - 1].instance}
+    if code == "duplicate_setting_across_instances":
+        return {i for i, kk in f.instance_module.items() if kk == a[0]}
+    if code == "unknown_tag_machine":
+        return {i for (i, _), ts in f.role_tags.items() if a[0] in ts}
+    return {a[0]} if a else set()
+
+
+def _scope(
+    program: str, f: _Facts, plan: Plan, about: set[int], cands: list[_Cand]
+) -> tuple[str, int, int]:
+    """The part of the fact program the repair can touch or see change: the instances
+    `about` (those of the findings to fix and of the candidate edits), every instance of
+    their modules and every instance that selects a tag an edit changes; the machines
+    those instances can reach (by name or by tag) or an edit names; the tags they use.
+    Checks over this part derive exactly the violations the whole inventory derives
+    about it (no rule of checks.lp or settings.lp joins two instances except through a
+    module, a machine or a tag, and all three are kept whole). Returns the program and
+    the numbers of instances and machines kept."""
+    insts = set(about)
+    tags: set[int] = set()
+    names: set[int] = set()  # machine ids named by an edit
+    for c in cands:
+        for fact in (*c.dels, *c.adds):
+            pred, _, rest = fact.partition("(")
+            args = [int(x) for x in rest.rstrip(")").split(",") if x.lstrip("-").isdigit()]
+            if pred in _BY_INSTANCE or pred == "setting_source":
+                insts.add(args[1] if pred == "setting_source" else args[0])
+            if pred in ("role_tag", "role_tag_at"):
+                tags.add(args[2])
+            if pred in ("role_machine", "role_machine_at"):
+                names.add(args[2])
+            if pred == "machine_tag":
+                names.add(args[0])
+                tags.add(args[1])
+            if pred == "tag_list":
+                names.add(args[1])
+                tags.add(args[0])
+    while True:
+        mods = {f.instance_module[i] for i in insts if i in f.instance_module}
+        more = {i for i, k in f.instance_module.items() if k in mods}
+        more |= {i for (i, _), ts in f.role_tags.items() if ts & tags and i not in insts}
+        if more <= insts:
+            break
+        insts |= more
+    used = set(tags)
+    machines = set(names)
+    for (i, _), ts in f.role_tags.items():
+        if i in insts:
+            used |= ts
+    for (i, _), ms in f.role_machines.items():
+        if i in insts:
+            machines |= ms
+            used |= ms  # a name written as a machine may be a tag (machine_is_tag)
+    for t in used:
+        machines |= f.carriers(t)
+    keep: list[str] = []
+    sources: set[str] = set()
+    for line in program.split("\n"):
+        pred, paren, rest = line.partition("(")
+        if not paren:
+            keep.append(line)
+            continue
+        if pred in _BY_INSTANCE:
+            first = rest.split(",", 1)[0].rstrip(").")
+            if int(first) in insts:
+                keep.append(line)
+        elif pred in _BY_MACHINE:
+            first = rest.split(",", 1)[0].rstrip(").")
+            if int(first) in machines:
+                keep.append(line)
+        elif pred == "tag_list":
+            t, m = (int(x) for x in rest.rstrip(").").split(","))
+            if t in used or m in machines:
+                keep.append(line)
+        elif pred == "setting_source":
+            src, inst = rest.split(",", 2)[:2]
+            if int(inst) in insts:
+                sources.add(src)
+                keep.append(line)
+        elif pred == "setting_node":
+            if rest.split(",", 1)[0] in sources:
+                keep.append(line)
+        else:
+            keep.append(line)
+    return "\n".join(keep), len(insts), len(machines)
+
+
 def _term_text(t: Term) -> str:
     if isinstance(t, tuple):
         inner = ",".join(_term_text(x) for x in t)
@@ -657,22 +787,28 @@ def compute_repair(loaded: Loaded, opts: Options, select: frozenset[str] | None 
     def wanted(d: Diagnostic) -> bool:
         return d.code in select if select is not None else d.severity == "error"
 
-    # Each violation atom, as the finding a user sees (code@path, severity).
+    # Each violation atom, as the finding a user sees (code@path, severity). One builder
+    # for all of them (its indexes are built once), shown one atom at a time.
+    builder = make_builder(base.atoms)
     findings: dict[tuple[str, Term], _Finding] = {}
     for code, args in base.atoms.get("violation", []):
         assert isinstance(code, str)
+        if select is None and code in WARNING_CODES:
+            continue
         one: dict[str, list[tuple[Term, ...]]] = {**base.atoms, "violation": [(code, args)]}
         if code.startswith("settings_") or code == "duplicate_setting_across_instances":
             ds = plan.conflicts(one)
         else:
-            ds = make_builder(one).diagnostics()
+            builder.atoms = one
+            ds = builder.diagnostics()
         if ds:
             d = ds[0]
             findings[(code, args)] = _Finding(f"{d.code}@{d.path}", d.severity)
             if wanted(d):
                 findings[(code, args)].severity = "fix"
 
-    gen = _Generator(inv, side, _Facts(program), plan, base.atoms, catalogue)
+    facts = _Facts(program)
+    gen = _Generator(inv, side, facts, plan, base.atoms, catalogue)
     to_fix = {k: f for k, f in findings.items() if f.severity == "fix"}
     for (code, args), f in sorted(to_fix.items(), key=lambda kv: kv[1].id):
         tup = args if isinstance(args, tuple) else (args,)
@@ -689,7 +825,14 @@ def compute_repair(loaded: Loaded, opts: Options, select: frozenset[str] | None 
             )
 
     cands = sorted(gen.cands.values(), key=lambda c: c.action.sort_key())
-    out = [_EDITABLE_RE.sub(r"orig_\1(", program)]
+    about: set[int] = set()
+    for code, args in to_fix:
+        tup = args if isinstance(args, tuple) else (args,)
+        about |= _instances_of(
+            code, tuple(int(x) if isinstance(x, int) else 0 for x in tup), gen.f, plan
+        )
+    scoped, _, _ = _scope(program, gen.f, plan, about, cands)
+    out = [_EDITABLE_RE.sub(r"orig_\1(", scoped)]
     for n, c in enumerate(cands, 1):
         out.append(f"cand({n},{c.action.cost}).")
         out += [f"del({n},{x})." for x in c.dels]
