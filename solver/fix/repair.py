@@ -476,13 +476,17 @@ class _Generator:
         i, r = a
         info = self.side.instance(i)
         spec = self.side.module(info.module).spec
-        if spec is None:
-            return
+        if spec is not None:
+            self.rename_role(target, i, r, sorted(spec.roles))
+
+    def rename_role(self, target: str, i: int, r: int, roles: list[str]) -> None:
+        """Rename role `r` of instance `i` to one of `roles` (or remove it)."""
+        spec_roles = roles
         path = self.role_path(i, r)
         old = self._role_facts(i, r)
         dels = [_fact(p, *args) for p, args in old]
         present = {self.n(x) for x in self.f.instance_roles.get(i, ())}
-        for new, cost in self.renames(self.n(r), sorted(spec.roles), present):
+        for new, cost in self.renames(self.n(r), spec_roles, present):
             r2 = self.nid(new)
             if r2 is None:
                 continue
@@ -519,6 +523,12 @@ class _Generator:
                 part="value",
                 new=new,
             )
+            # the roles the new module does not define: their renames go with it
+            spec = self.side.module(k2).spec
+            if spec is not None:
+                for r in sorted(self.f.instance_roles.get(i, ())):
+                    if self.n(r) not in spec.roles:
+                        self.rename_role(target, i, r, sorted(spec.roles))
 
     def _max_machines(self, target: str, a: tuple[int, ...]) -> None:
         i, r = a[0], a[1]
@@ -762,13 +772,24 @@ def _term_text(t: Term) -> str:
     return str(t)
 
 
-def compute_repair(loaded: Loaded, opts: Options, select: frozenset[str] | None = None) -> Repair:
-    """The smallest set of actions that removes the selected errors (`select`: the
-    finding codes to fix, any severity; None: every error). Ties: ``alternatives``."""
+@dataclass
+class _Setup:
+    """Everything before the choice: the facts, the findings, the candidate edits."""
+
+    program: str
+    plan: Plan
+    facts: _Facts
+    findings: dict[tuple[str, Term], _Finding]
+    to_fix: dict[tuple[str, Term], _Finding]
+    cands: list[_Cand]
+    extra: list[_Cand]  # edits outside the facts (to-attrset): always taken
+
+
+def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Setup:
     from functools import partial
 
     from solver.results import Builder
-    from solver.solve import optimize, solve
+    from solver.solve import solve
 
     inv, model_diags, catalogue, program, side, plan = _prepare(loaded, opts)
     base = solve(program, resolve=False)
@@ -791,11 +812,24 @@ def compute_repair(loaded: Loaded, opts: Options, select: frozenset[str] | None 
     # for all of them (its indexes are built once), shown one atom at a time.
     builder = make_builder(base.atoms)
     findings: dict[tuple[str, Term], _Finding] = {}
+    # Settings atoms are one per (path, machine, source): a finding is the group of one
+    # path on one machine (duplicates: of one value on one machine), as check groups them.
+    groups: dict[tuple[Term, ...], list[tuple[Term, ...]]] = defaultdict(list)
     for code, args in base.atoms.get("violation", []):
         assert isinstance(code, str)
         if select is None and code in WARNING_CODES:
             continue
-        one: dict[str, list[tuple[Term, ...]]] = {**base.atoms, "violation": [(code, args)]}
+        if code in ("settings_conflict", "settings_type_conflict"):
+            assert isinstance(args, tuple)
+            groups[(code, args[0], args[1])].append((code, args))
+        elif code == "duplicate_setting_across_instances":
+            assert isinstance(args, tuple)
+            groups[(code, *args[:4])].append((code, args))
+        else:
+            groups[(code, args)].append((code, args))
+    for key, atoms in groups.items():
+        one: dict[str, list[tuple[Term, ...]]] = {**base.atoms, "violation": atoms}
+        code = str(key[0])
         if code.startswith("settings_") or code == "duplicate_setting_across_instances":
             ds = plan.conflicts(one)
         else:
@@ -803,9 +837,9 @@ def compute_repair(loaded: Loaded, opts: Options, select: frozenset[str] | None 
             ds = builder.diagnostics()
         if ds:
             d = ds[0]
-            findings[(code, args)] = _Finding(f"{d.code}@{d.path}", d.severity)
-            if wanted(d):
-                findings[(code, args)].severity = "fix"
+            found = _Finding(f"{d.code}@{d.path}", "fix" if wanted(d) else d.severity)
+            for c, args in atoms:
+                findings[(str(c), args)] = found
 
     facts = _Facts(program)
     gen = _Generator(inv, side, facts, plan, base.atoms, catalogue)
@@ -825,13 +859,34 @@ def compute_repair(loaded: Loaded, opts: Options, select: frozenset[str] | None 
             )
 
     cands = sorted(gen.cands.values(), key=lambda c: c.action.sort_key())
+    return _Setup(program, plan, facts, findings, to_fix, cands, extra)
+
+
+def candidates(
+    loaded: Loaded, opts: Options, select: frozenset[str] | None = None
+) -> tuple[list[Action], list[str]]:
+    """The candidate edits the repair chooses from (plus the ones always taken), and the
+    findings (`code@path`) to fix: what a brute-force search would enumerate."""
+    st = _setup(loaded, opts, select)
+    acts = [c.action for c in st.cands] + [c.action for c in st.extra]
+    return acts, sorted({f.id for f in st.to_fix.values()})
+
+
+def compute_repair(loaded: Loaded, opts: Options, select: frozenset[str] | None = None) -> Repair:
+    """The smallest set of actions that removes the selected errors (`select`: the
+    finding codes to fix, any severity; None: every error). Ties: ``alternatives``."""
+    from solver.solve import optimize
+
+    st = _setup(loaded, opts, select)
+    program, plan, findings, to_fix = st.program, st.plan, st.findings, st.to_fix
+    cands, extra = st.cands, st.extra
     about: set[int] = set()
     for code, args in to_fix:
         tup = args if isinstance(args, tuple) else (args,)
         about |= _instances_of(
-            code, tuple(int(x) if isinstance(x, int) else 0 for x in tup), gen.f, plan
+            code, tuple(int(x) if isinstance(x, int) else 0 for x in tup), st.facts, plan
         )
-    scoped, _, _ = _scope(program, gen.f, plan, about, cands)
+    scoped, _, _ = _scope(program, st.facts, plan, about, cands)
     out = [_EDITABLE_RE.sub(r"orig_\1(", scoped)]
     for n, c in enumerate(cands, 1):
         out.append(f"cand({n},{c.action.cost}).")

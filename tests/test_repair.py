@@ -1,0 +1,310 @@
+"""Repairs (issue #14): the smallest set of edits that removes the selected errors.
+
+Per candidate kind a small inventory with the repair a user should get; generated broken
+inventories where applying the repair leaves none of the fixed errors; and on small
+cases a brute-force search (every subset of the candidate edits, each checked by
+`check`) that finds no cheaper repair.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from solver.api import Options, run
+from solver.fix.actions import Action, Repair
+from solver.fix.apply_data import ApplyError, apply_actions
+from solver.fix.repair import candidates, compute_repair
+from solver.read import Loaded
+from tests.strategies import budget
+
+
+def repair(data: dict[str, Any], select: frozenset[str] | None = None) -> Repair:
+    return compute_repair(Loaded(data=data), Options(), select)
+
+
+def findings(data: dict[str, Any]) -> dict[str, str]:
+    """code@path -> severity of every finding `check` reports."""
+    rep = run(Loaded(data=data), Options())
+    return {f"{d.code}@{d.path}": d.severity for d in rep.diagnostics}
+
+
+def errors(data: dict[str, Any]) -> set[str]:
+    return {k for k, sev in findings(data).items() if sev == "error"}
+
+
+def described(actions: tuple[Action, ...]) -> list[str]:
+    return [f"{a.describe()} ({a.cost})" for a in actions]
+
+
+def fleet(**instances: Any) -> dict[str, Any]:
+    return {
+        "machines": {
+            "web1": {"tags": ["web", "server"]},
+            "web2": {"tags": ["web"]},
+            "db1": {"tags": ["server"]},
+            "mac": {"machineClass": "darwin", "tags": ["laptop"]},
+        },
+        "instances": instances,
+    }
+
+
+# -- one case per kind of edit ----------------------------------------------------------
+def test_machine_typo_is_renamed_to_the_closest_machine() -> None:
+    data = fleet(sshd={"roles": {"server": {"machines": {"dbb1": {}}}}})
+    r = repair(data)
+    assert described(r.actions) == ["rename instances.sshd.roles.server.machines.dbb1 to 'db1' (1)"]
+    assert r.actions[0].fixes == ("unknown-machine@instances.sshd.roles.server.machines.dbb1",)
+    assert r.fixed == r.actions[0].fixes and r.unfixed == () and r.alternatives == ()
+    after = apply_actions(data, r.actions)
+    assert after["instances"]["sshd"]["roles"]["server"]["machines"] == {"db1": {}}
+    assert errors(after) == set()
+
+
+def test_tag_written_as_machine_moves_to_tags() -> None:
+    data = fleet(sshd={"roles": {"server": {"machines": {"laptop": {}}}}})
+    r = repair(data)
+    assert described(r.actions) == [
+        "move instances.sshd.roles.server.machines.laptop to the role's tags (1)"
+    ]
+    after = apply_actions(data, r.actions)
+    assert after["instances"]["sshd"]["roles"]["server"] == {"machines": {}, "tags": ["laptop"]}
+    assert errors(after) == set()
+
+
+def test_machine_list_becomes_an_attribute_set() -> None:
+    data = fleet(sshd={"roles": {"server": {"machines": ["web1", "db1"]}}})
+    r = repair(data)
+    assert [(a.kind, a.path) for a in r.actions] == [
+        ("to-attrset", ("instances", "sshd", "roles", "server", "machines"))
+    ]
+    assert r.fixed == ("role-machines-list@instances.sshd.roles.server.machines",)
+    after = apply_actions(data, r.actions)
+    assert after["instances"]["sshd"]["roles"]["server"]["machines"] == {"web1": {}, "db1": {}}
+    assert errors(after) == set()
+
+
+def test_unknown_tag_is_renamed_only_when_selected() -> None:
+    data = fleet(sshd={"roles": {"server": {"tags": ["servr"]}}})
+    assert repair(data).actions == ()  # a warning: not fixed unless asked for
+    r = repair(data, frozenset({"unknown-tag"}))
+    assert described(r.actions) == ["rename instances.sshd.roles.server.tags[0] to 'server' (1)"]
+    assert r.actions[0].part == "value"
+    assert "unknown-tag@instances.sshd.roles.server.tags[0]" not in findings(
+        apply_actions(data, r.actions)
+    )
+
+
+def test_role_typo_and_module_typo_are_renamed() -> None:
+    data = fleet(
+        backup={
+            "module": {"name": "borgbakup"},
+            "roles": {"clients": {"tags": ["server"]}, "server": {"machines": {"db1": {}}}},
+        }
+    )
+    r = repair(data)
+    # "clients" is only unknown once the module is known: its rename goes with the module's
+    assert described(r.actions) == [
+        "rename instances.backup.module.name to 'borgbackup' (1)",
+        "rename instances.backup.roles.clients to 'client' (1)",
+    ]
+    assert r.fixed == ("unknown-module@instances.backup.module.name",)
+    after = apply_actions(data, r.actions)
+    assert set(after["instances"]["backup"]["roles"]) == {"client", "server"}
+    assert errors(after) == set()
+
+
+def test_too_many_machines_gives_equal_cost_alternatives() -> None:
+    data = fleet(zt={"module": {"name": "zerotier"},
+                     "roles": {"controller": {"machines": {"web1": {}, "db1": {}}}}})  # fmt: skip
+    r = repair(data)
+    assert described(r.actions) == ["remove instances.zt.roles.controller.machines.db1 (2)"]
+    assert [described(a) for a in r.alternatives] == [
+        ["remove instances.zt.roles.controller.machines.web1 (2)"]
+    ]
+    assert r.fixed == ("max-machines@instances.zt.roles.controller",)
+    for choice in (r.actions, *r.alternatives):
+        assert errors(apply_actions(data, choice)) == set()
+
+
+def test_incompatible_roles_drops_the_explicit_name_not_a_tag() -> None:
+    data = fleet(
+        wg={
+            "module": {"name": "wireguard"},
+            "roles": {"controller": {"machines": {"web1": {}}}, "peer": {"tags": ["web"]}},
+        }
+    )
+    r = repair(data)
+    assert described(r.actions) == ["remove instances.wg.roles.controller.machines.web1 (2)"]
+    # the controller role is then empty: a warning, which the repair may leave
+    assert errors(apply_actions(data, r.actions)) == set()
+
+
+def test_class_mismatch_drops_the_darwin_machine() -> None:
+    data = fleet(b={"module": {"name": "borgbackup"},
+                    "roles": {"client": {"machines": {"mac": {}, "web1": {}}}}})  # fmt: skip
+    r = repair(data)
+    assert described(r.actions) == ["remove instances.b.roles.client.machines.mac (2)"]
+    assert errors(apply_actions(data, r.actions)) == set()
+
+
+def test_settings_conflict_keeps_the_machine_value() -> None:
+    data = fleet(
+        wg={
+            "module": {"name": "wireguard"},
+            "roles": {
+                "controller": {
+                    "machines": {"web1": {"settings": {"port": 51821}}},
+                    "settings": {"port": 51820},
+                },
+                "peer": {"machines": {"db1": {}}},
+            },
+        }
+    )
+    r = repair(data)
+    assert described(r.actions) == ["remove instances.wg.roles.controller.settings.port (2)"]
+    assert r.fixed == (
+        "settings-conflict@instances.wg.roles.controller.machines.web1.settings.port",
+    )
+    after = apply_actions(data, r.actions)
+    assert after["instances"]["wg"]["roles"]["controller"]["settings"] == {}
+    assert errors(after) == set()
+
+
+def test_an_error_no_edit_removes_is_unfixed_not_a_failure() -> None:
+    data = fleet(
+        zt={"module": {"name": "zerotier"}, "roles": {"peer": {"tags": ["web"]}}},
+        sshd={"roles": {"server": {"machines": {"dbb1": {}}}}},
+    )
+    r = repair(data)
+    assert r.unfixed == ("min-machines@instances.zt.roles",)
+    assert described(r.actions) == ["rename instances.sshd.roles.server.machines.dbb1 to 'db1' (1)"]
+
+
+def test_select_restricts_what_is_fixed() -> None:
+    data = fleet(
+        zt={"module": {"name": "zerotier"},
+            "roles": {"controller": {"machines": {"web1": {}, "db1": {}}}}},
+        sshd={"roles": {"server": {"machines": {"dbb1": {}}}}},
+    )  # fmt: skip
+    r = repair(data, frozenset({"unknown-machine"}))
+    assert [a.kind for a in r.actions] == ["rename"]
+    assert r.fixed == ("unknown-machine@instances.sshd.roles.server.machines.dbb1",)
+
+
+def test_a_rename_that_would_bring_in_an_error_is_not_taken() -> None:
+    # renaming "web3" to "web1" or "web2" makes a second zerotier controller: the
+    # repair drops the name instead
+    data = fleet(zt={"module": {"name": "zerotier"},
+                     "roles": {"controller": {"machines": {"db1": {}, "web3": {}}}}})  # fmt: skip
+    r = repair(data)
+    assert described(r.actions) == ["remove instances.zt.roles.controller.machines.web3 (2)"]
+    assert errors(apply_actions(data, r.actions)) == set()
+
+
+def test_apply_refuses_a_path_that_is_not_there() -> None:
+    with pytest.raises(ApplyError):
+        apply_actions({"machines": {}}, [Action(kind="remove", path=("machines", "x"))])
+
+
+# -- generated broken inventories -------------------------------------------------------
+MACHINES = ["alpha", "bravo", "charlie", "delta"]
+TAGS = ["web", "db"]
+
+
+@st.composite
+def broken(draw: st.DrawFn) -> dict[str, Any]:
+    """A small fleet with a few of the usual mistakes."""
+    machines: dict[str, Any] = {}
+    for m in MACHINES:
+        machines[m] = {"tags": draw(st.lists(st.sampled_from(TAGS), unique=True, max_size=2))}
+    if draw(st.booleans()):
+        machines["mac"] = {"machineClass": "darwin"}
+    instances: dict[str, Any] = {}
+    mistakes = draw(
+        st.lists(
+            st.sampled_from(["typo", "tag-as-machine", "controllers", "incompatible",
+                             "settings", "class"]),
+            min_size=1, max_size=3, unique=True,
+        )
+    )  # fmt: skip
+    pick = st.sampled_from(MACHINES)
+    if "typo" in mistakes:
+        m = draw(pick)
+        typo = m[:-1] + draw(st.sampled_from(["x", "", m[-1] * 2]))
+        instances["ssh"] = {"module": {"name": "sshd"},
+                            "roles": {"server": {"machines": {typo: {}}}}}  # fmt: skip
+    if "tag-as-machine" in mistakes:
+        t = draw(st.sampled_from(TAGS))
+        machines[MACHINES[0]]["tags"] = sorted({*machines[MACHINES[0]]["tags"], t})
+        instances["adm"] = {"module": {"name": "admin"},
+                            "roles": {"default": {"machines": {t: {}}}}}  # fmt: skip
+    if "controllers" in mistakes:
+        a, b = draw(st.lists(pick, min_size=2, max_size=2, unique=True))
+        instances["zt"] = {"module": {"name": "zerotier"},
+                           "roles": {"controller": {"machines": {a: {}, b: {}}},
+                                     "peer": {"tags": ["all"]}}}  # fmt: skip
+    if "incompatible" in mistakes:
+        m = draw(pick)
+        t = draw(st.sampled_from(TAGS))
+        machines[m]["tags"] = sorted({*machines[m]["tags"], t})
+        instances["wg"] = {"module": {"name": "wireguard"},
+                           "roles": {"controller": {"machines": {m: {}}},
+                                     "peer": {"tags": [t]}}}  # fmt: skip
+    if "settings" in mistakes:
+        m = draw(pick)
+        role: dict[str, Any] = {"machines": {m: {"settings": {"port": 2}}},
+                                "settings": {"port": 1}}  # fmt: skip
+        instances["wg2"] = {"module": {"name": "wireguard"},
+                            "roles": {"controller": role}}  # fmt: skip
+    if "class" in mistakes and "mac" in machines:
+        instances["bk"] = {"module": {"name": "borgbackup"},
+                           "roles": {"client": {"machines": {"mac": {}, draw(pick): {}}}}}  # fmt: skip
+    return {"machines": machines, "instances": instances}
+
+
+@budget(12)
+@given(broken())
+def test_applying_the_repair_leaves_none_of_the_fixed_errors(data: dict[str, Any]) -> None:
+    before = errors(data)
+    r = repair(data)
+    assert set(r.fixed) | set(r.unfixed) == before
+    for choice in (r.actions, *r.alternatives):
+        assert sum(a.cost for a in choice) == r.cost
+        after = errors(apply_actions(data, choice))
+        assert not after & set(r.fixed)
+        assert after <= before  # no error brought in
+
+
+def _score(data: dict[str, Any], to_fix: set[str], before: set[str]) -> int:
+    after = errors(data)
+    return len(after & to_fix) + len(after - before)
+
+
+@budget(6)
+@given(broken())
+def test_the_repair_is_as_cheap_as_brute_force_finds(data: dict[str, Any]) -> None:
+    acts, to_fix_list = candidates(Loaded(data=data), Options())
+    if len(acts) > 7:
+        return  # too many subsets to check one by one
+    to_fix, before = set(to_fix_list), errors(data)
+    r = repair(data)
+    got = (_score(apply_actions(data, r.actions), to_fix, before), r.cost)
+    best: tuple[int, int] | None = None
+    for k in range(len(acts) + 1):
+        for subset in itertools.combinations(acts, k):
+            cost = sum(a.cost for a in subset)
+            if best is not None and (best[0] == 0 and cost >= best[1]):
+                continue
+            try:
+                edited = apply_actions(data, subset)
+            except ApplyError:
+                continue  # two edits of one name (rename and remove): not a repair
+            score = (_score(edited, to_fix, before), cost)
+            if best is None or score < best:
+                best = score
+    assert got == best
