@@ -119,8 +119,12 @@ def test_role_typo_and_module_typo_are_renamed() -> None:
 
 
 def test_too_many_machines_gives_equal_cost_alternatives() -> None:
-    data = fleet(zt={"module": {"name": "zerotier"},
-                     "roles": {"controller": {"machines": {"web1": {}, "db1": {}}}}})  # fmt: skip
+    data = fleet(
+        zt={
+            "module": {"name": "zerotier"},
+            "roles": {"controller": {"machines": {"web1": {}, "db1": {}}}},
+        }
+    )
     r = repair(data)
     assert described(r.actions) == ["remove instances.zt.roles.controller.machines.db1 (2)"]
     assert [described(a) for a in r.alternatives] == [
@@ -145,8 +149,12 @@ def test_incompatible_roles_drops_the_explicit_name_not_a_tag() -> None:
 
 
 def test_class_mismatch_drops_the_darwin_machine() -> None:
-    data = fleet(b={"module": {"name": "borgbackup"},
-                    "roles": {"client": {"machines": {"mac": {}, "web1": {}}}}})  # fmt: skip
+    data = fleet(
+        b={
+            "module": {"name": "borgbackup"},
+            "roles": {"client": {"machines": {"mac": {}, "web1": {}}}},
+        }
+    )
     r = repair(data)
     assert described(r.actions) == ["remove instances.b.roles.client.machines.mac (2)"]
     assert errors(apply_actions(data, r.actions)) == set()
@@ -175,6 +183,24 @@ def test_settings_conflict_keeps_the_machine_value() -> None:
     assert errors(after) == set()
 
 
+def test_a_value_two_instances_share_on_a_machine_is_fixed_by_leaving_one() -> None:
+    # users: the user name (here "root": set, and the default of the instance "root")
+    # must differ between the instances on one machine
+    data = fleet(
+        admin={
+            "module": {"name": "users"},
+            "roles": {"default": {"machines": {"web1": {}}, "settings": {"user": "root"}}},
+        },
+        root={"module": {"name": "users"}, "roles": {"default": {"tags": ["web"]}}},
+    )
+    before = errors(data)
+    assert {e.split("@")[0] for e in before} == {"duplicate-setting-across-instances"}
+    r = repair(data)
+    assert described(r.actions) == ["remove instances.admin.roles.default.machines.web1 (2)"]
+    assert set(r.fixed) == before
+    assert errors(apply_actions(data, r.actions)) == set()
+
+
 def test_an_error_no_edit_removes_is_unfixed_not_a_failure() -> None:
     data = fleet(
         zt={"module": {"name": "zerotier"}, "roles": {"peer": {"tags": ["web"]}}},
@@ -187,10 +213,12 @@ def test_an_error_no_edit_removes_is_unfixed_not_a_failure() -> None:
 
 def test_select_restricts_what_is_fixed() -> None:
     data = fleet(
-        zt={"module": {"name": "zerotier"},
-            "roles": {"controller": {"machines": {"web1": {}, "db1": {}}}}},
+        zt={
+            "module": {"name": "zerotier"},
+            "roles": {"controller": {"machines": {"web1": {}, "db1": {}}}},
+        },
         sshd={"roles": {"server": {"machines": {"dbb1": {}}}}},
-    )  # fmt: skip
+    )
     r = repair(data, frozenset({"unknown-machine"}))
     assert [a.kind for a in r.actions] == ["rename"]
     assert r.fixed == ("unknown-machine@instances.sshd.roles.server.machines.dbb1",)
@@ -199,8 +227,12 @@ def test_select_restricts_what_is_fixed() -> None:
 def test_a_rename_that_would_bring_in_an_error_is_not_taken() -> None:
     # renaming "web3" to "web1" or "web2" makes a second zerotier controller: the
     # repair drops the name instead
-    data = fleet(zt={"module": {"name": "zerotier"},
-                     "roles": {"controller": {"machines": {"db1": {}, "web3": {}}}}})  # fmt: skip
+    data = fleet(
+        zt={
+            "module": {"name": "zerotier"},
+            "roles": {"controller": {"machines": {"db1": {}, "web3": {}}}},
+        }
+    )
     r = repair(data)
     assert described(r.actions) == ["remove instances.zt.roles.controller.machines.web3 (2)"]
     assert errors(apply_actions(data, r.actions)) == set()
@@ -227,43 +259,52 @@ def broken(draw: st.DrawFn) -> dict[str, Any]:
     instances: dict[str, Any] = {}
     mistakes = draw(
         st.lists(
-            st.sampled_from(["typo", "tag-as-machine", "controllers", "incompatible",
-                             "settings", "class"]),
-            min_size=1, max_size=3, unique=True,
+            st.sampled_from(
+                ["typo", "tag-as-machine", "controllers", "incompatible", "settings", "class"]
+            ),
+            min_size=1,
+            max_size=3,
+            unique=True,
         )
-    )  # fmt: skip
+    )
     pick = st.sampled_from(MACHINES)
     if "typo" in mistakes:
         m = draw(pick)
         typo = m[:-1] + draw(st.sampled_from(["x", "", m[-1] * 2]))
-        instances["ssh"] = {"module": {"name": "sshd"},
-                            "roles": {"server": {"machines": {typo: {}}}}}  # fmt: skip
+        instances["ssh"] = {
+            "module": {"name": "sshd"},
+            "roles": {"server": {"machines": {typo: {}}}},
+        }
     if "tag-as-machine" in mistakes:
         t = draw(st.sampled_from(TAGS))
         machines[MACHINES[0]]["tags"] = sorted({*machines[MACHINES[0]]["tags"], t})
-        instances["adm"] = {"module": {"name": "admin"},
-                            "roles": {"default": {"machines": {t: {}}}}}  # fmt: skip
+        instances["adm"] = {
+            "module": {"name": "admin"},
+            "roles": {"default": {"machines": {t: {}}}},
+        }
     if "controllers" in mistakes:
         a, b = draw(st.lists(pick, min_size=2, max_size=2, unique=True))
-        instances["zt"] = {"module": {"name": "zerotier"},
-                           "roles": {"controller": {"machines": {a: {}, b: {}}},
-                                     "peer": {"tags": ["all"]}}}  # fmt: skip
+        instances["zt"] = {
+            "module": {"name": "zerotier"},
+            "roles": {"controller": {"machines": {a: {}, b: {}}}, "peer": {"tags": ["all"]}},
+        }
     if "incompatible" in mistakes:
         m = draw(pick)
         t = draw(st.sampled_from(TAGS))
         machines[m]["tags"] = sorted({*machines[m]["tags"], t})
-        instances["wg"] = {"module": {"name": "wireguard"},
-                           "roles": {"controller": {"machines": {m: {}}},
-                                     "peer": {"tags": [t]}}}  # fmt: skip
+        instances["wg"] = {
+            "module": {"name": "wireguard"},
+            "roles": {"controller": {"machines": {m: {}}}, "peer": {"tags": [t]}},
+        }
     if "settings" in mistakes:
         m = draw(pick)
-        role: dict[str, Any] = {"machines": {m: {"settings": {"port": 2}}},
-                                "settings": {"port": 1}}  # fmt: skip
-        instances["wg2"] = {"module": {"name": "wireguard"},
-                            "roles": {"controller": role}}  # fmt: skip
+        role: dict[str, Any] = {"machines": {m: {"settings": {"port": 2}}}, "settings": {"port": 1}}
+        instances["wg2"] = {"module": {"name": "wireguard"}, "roles": {"controller": role}}
     if "class" in mistakes and "mac" in machines:
-        instances["bk"] = {"module": {"name": "borgbackup"},
-                           "roles": {"client": {"machines": {"mac": {}, draw(pick): {}}}}}  # fmt: skip
+        instances["bk"] = {
+            "module": {"name": "borgbackup"},
+            "roles": {"client": {"machines": {"mac": {}, draw(pick): {}}}},
+        }
     return {"machines": machines, "instances": instances}
 
 

@@ -588,6 +588,13 @@ class _Generator:
 
     _settings_type_conflict = _settings_conflict
 
+    def _duplicate_setting_across_instances(self, target: str, a: tuple[int, ...]) -> None:
+        # the machine leaves one of the instances that share the value
+        m, i = a[2], a[4]
+        for r in sorted(self.f.instance_roles.get(i, ())):
+            if m in self.members(i, r):
+                self.drop_member(target, i, r, m)
+
 
 SYNTHETIC = "\U0010ffffrepair-module:"  # sorts after every instance name a user writes
 
@@ -875,6 +882,13 @@ def candidates(
 def compute_repair(loaded: Loaded, opts: Options, select: frozenset[str] | None = None) -> Repair:
     """The smallest set of actions that removes the selected errors (`select`: the
     finding codes to fix, any severity; None: every error). Ties: ``alternatives``."""
+    from solver.api import collector_paused
+
+    with collector_paused():
+        return _compute(loaded, opts, select)
+
+
+def _compute(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> Repair:
     from solver.solve import optimize
 
     st = _setup(loaded, opts, select)
