@@ -118,6 +118,20 @@ def test_role_typo_and_module_typo_are_renamed() -> None:
     assert errors(after) == set()
 
 
+def test_a_typo_inside_a_misspelt_role_gets_both_renames() -> None:
+    data = fleet(
+        backup={"module": {"name": "borgbackup"}, "roles": {"clients": {"machines": {"dbb1": {}}}}}
+    )
+    r = repair(data)
+    assert described(r.actions) == [
+        "rename instances.backup.roles.clients to 'client' (1)",
+        "rename instances.backup.roles.clients.machines.dbb1 to 'db1' (1)",
+    ]
+    after = apply_actions(data, r.actions)
+    assert after["instances"]["backup"]["roles"] == {"client": {"machines": {"db1": {}}}}
+    assert errors(after) == set()
+
+
 def test_too_many_machines_gives_equal_cost_alternatives() -> None:
     data = fleet(
         zt={

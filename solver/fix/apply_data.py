@@ -5,9 +5,9 @@ Used by the tests (and usable as a verification step): the data after
 ``check`` on it must report none of the fixed findings.
 
 Actions are applied in an order that keeps every path valid: ``to-attrset`` first (a
-role's machines may be renamed or removed under it afterwards), then renames, then
-removals and moves, deepest list positions first, so that removing one list element
-never shifts another action's index.
+role's machines may be renamed or removed under it afterwards), then the deepest paths
+first (an edit inside a key that is renamed still finds it under its old name), later
+list positions first (removing one list element never shifts another action's index).
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ def _parent(data: Any, path: Path) -> Any:
     return node
 
 
-def _order(a: Action) -> tuple[int, tuple[Any, ...]]:
-    rank = {"to-attrset": 0, "rename": 1, "move-to-tags": 2, "remove": 2}[a.kind]
-    # later list positions first; otherwise by path
+def _order(a: Action) -> tuple[int, int, tuple[Any, ...]]:
+    rank = 0 if a.kind == "to-attrset" else 1
+    # deepest first (an edit inside a key that is renamed uses the old name), later list
+    # positions first
     key = tuple((1, -k) if isinstance(k, int) else (0, k) for k in a.path)
-    return rank, key
+    return rank, -len(a.path), key
 
 
 def apply_actions(data: dict[str, Any], actions: Iterable[Action]) -> dict[str, Any]:

@@ -23,6 +23,7 @@ Costs (lower is preferred; a rename costs its did-you-mean distance):
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -121,6 +122,7 @@ class _Cand:
     action: Action
     dels: list[str] = field(default_factory=list)
     adds: list[str] = field(default_factory=list)
+    role_rename: tuple[int, int, int] | None = None  # (instance, role, new role)
     targets: set[str] = field(default_factory=set)
 
 
@@ -257,12 +259,13 @@ class _Generator:
         adds: Iterable[str] = (),
         part: Part = "key",
         new: str | None = None,
+        role_rename: tuple[int, int, int] | None = None,
     ) -> None:
         action = Action(kind=kind, path=path, part=part, new=new, cost=cost)
         key = action.sort_key()
         got = self.cands.get(key)
         if got is None:
-            got = self.cands[key] = _Cand(action, list(dels), list(adds))
+            got = self.cands[key] = _Cand(action, list(dels), list(adds), role_rename)
         got.targets.add(target)
 
     def _raw_role(self, i: int, r: int) -> Any:
@@ -488,15 +491,10 @@ class _Generator:
         present = {self.n(x) for x in self.f.instance_roles.get(i, ())}
         for new, cost in self.renames(self.n(r), spec_roles, present):
             r2 = self.nid(new)
-            if r2 is None:
-                continue
-            adds = []
-            for p, args in old:
-                if p == "setting_source":
-                    adds.append(_fact(p, args[0], args[1], r2, *args[3:]))
-                else:
-                    adds.append(_fact(p, args[0], r2, *args[2:]))
-            self.add(target, "rename", path, cost, dels=dels, adds=adds, new=new)
+            if r2 is not None:
+                # applied after every other edit (rules/repair.lp, rename_role/4), so that
+                # an edit inside the role composes with it
+                self.add(target, "rename", path, cost, new=new, role_rename=(i, r, r2))
         self.add(target, "remove", path, COST_REMOVE_ROLE, dels=dels)
 
     def _unknown_module(self, target: str, a: tuple[int, ...]) -> None:
@@ -707,6 +705,8 @@ def _scope(
     tags: set[int] = set()
     names: set[int] = set()  # machine ids named by an edit
     for c in cands:
+        if c.role_rename is not None:
+            insts.add(c.role_rename[0])
         for fact in (*c.dels, *c.adds):
             pred, _, rest = fact.partition("(")
             args = [int(x) for x in rest.rstrip(")").split(",") if x.lstrip("-").isdigit()]
@@ -770,6 +770,25 @@ def _scope(
         else:
             keep.append(line)
     return "\n".join(keep), len(insts), len(machines)
+
+
+def _conflicts(cands: list[_Cand]) -> list[tuple[int, int]]:
+    """Pairs of candidates (numbered from 1) that cannot both be written: two edits of one
+    path, or an edit inside something another edit moves or removes (inside a renamed
+    key is fine: the two edits touch different text)."""
+    at: dict[Path, list[int]] = defaultdict(list)
+    for n, c in enumerate(cands, 1):
+        at[c.action.path].append(n)
+    out: set[tuple[int, int]] = set()
+    for ns in at.values():
+        out.update(itertools.combinations(ns, 2))
+    for n, c in enumerate(cands, 1):
+        path = c.action.path
+        for k in range(1, len(path)):
+            for m in at.get(path[:k], ()):
+                if cands[m - 1].action.kind != "rename":  # a renamed key keeps its value
+                    out.add((min(m, n), max(m, n)))
+    return sorted(out)
 
 
 def _term_text(t: Term) -> str:
@@ -906,6 +925,9 @@ def _compute(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> Re
         out.append(f"cand({n},{c.action.cost}).")
         out += [f"del({n},{x})." for x in c.dels]
         out += [f"add({n},{x})." for x in c.adds]
+        if c.role_rename is not None:
+            out.append(f"rename_role({n},{','.join(map(str, c.role_rename))}).")
+    out += [f"conflict({a},{b})." for a, b in _conflicts(cands)]
     for (code, args), f in findings.items():
         out.append(f"was({code},{_term_text(args)}).")
         if f.severity == "fix":
