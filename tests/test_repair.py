@@ -274,7 +274,16 @@ def broken(draw: st.DrawFn) -> dict[str, Any]:
     mistakes = draw(
         st.lists(
             st.sampled_from(
-                ["typo", "tag-as-machine", "controllers", "incompatible", "settings", "class"]
+                [
+                    "typo",
+                    "tag-as-machine",
+                    "controllers",
+                    "incompatible",
+                    "settings",
+                    "class",
+                    "role-typo",
+                    "module-typo",
+                ]
             ),
             min_size=1,
             max_size=3,
@@ -318,6 +327,14 @@ def broken(draw: st.DrawFn) -> dict[str, Any]:
         instances["bk"] = {
             "module": {"name": "borgbackup"},
             "roles": {"client": {"machines": {"mac": {}, draw(pick): {}}}},
+        }
+    if "role-typo" in mistakes:
+        role = draw(st.sampled_from(["clients", "srver", "Server"]))
+        instances["ssh2"] = {"module": {"name": "sshd"}, "roles": {role: {"tags": ["all"]}}}
+    if "module-typo" in mistakes:
+        instances["mon"] = {
+            "module": {"name": draw(st.sampled_from(["monitorin", "monitoringg", "Monitoring"]))},
+            "roles": {draw(st.sampled_from(["client", "clients"])): {"tags": ["all"]}},
         }
     return {"machines": machines, "instances": instances}
 
