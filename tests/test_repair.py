@@ -380,3 +380,31 @@ def test_the_repair_is_as_cheap_as_brute_force_finds(data: dict[str, Any]) -> No
             if best is None or score < best:
                 best = score
     assert got == best
+
+
+def test_examples_mistakes_is_repaired_in_one_go() -> None:
+    from pathlib import Path
+
+    from solver.read import load
+
+    root = Path(__file__).resolve().parents[1] / "examples" / "mistakes"
+    opts = Options(clan_path=str(root), modules=[str(root / "modules.toml")])
+    loaded = load(str(root))
+    r = compute_repair(loaded, opts)
+
+    def errs(data: dict[str, Any]) -> set[str]:
+        rep = run(Loaded(data=data), Options(modules=[str(root / "modules.toml")]))
+        return {f"{d.code}@{d.path}" for d in rep.diagnostics if d.severity == "error"}
+
+    before = errs(loaded.data)
+    after = errs(apply_actions(loaded.data, r.actions))
+    assert r.fixed and not after & set(r.fixed)
+    assert after <= before
+    # the legacy zerotier instances have no controller: nothing to rename or drop for that
+    assert r.unfixed == (
+        "min-machines@services.zerotier.net-a.roles",
+        "min-machines@services.zerotier.net-b.roles",
+    )
+    assert "rename instances.monitor.module.name to 'monitoring'" in [
+        a.describe() for a in r.actions
+    ]
