@@ -684,7 +684,7 @@ def _instances_of(code: str, a: tuple[int, ...], f: _Facts, plan: Plan) -> set[i
     if code in ("settings_conflict", "settings_type_conflict"):
         return {plan.sources[a[2] - 1].instance}
     if code == "duplicate_setting_across_instances":
-        return {i for i, kk in f.instance_module.items() if kk == a[0]}
+        return {a[4]}
     if code == "unknown_tag_machine":
         return {i for (i, _), ts in f.role_tags.items() if a[0] in ts}
     return {a[0]} if a else set()
@@ -693,17 +693,26 @@ def _instances_of(code: str, a: tuple[int, ...], f: _Facts, plan: Plan) -> set[i
 def _scope(
     program: str, f: _Facts, plan: Plan, about: set[int], cands: list[_Cand]
 ) -> tuple[str, int, int]:
-    """The part of the fact program the repair can touch or see change: the instances
-    `about` (those of the findings to fix and of the candidate edits), every instance of
-    their modules and every instance that selects a tag an edit changes; the machines
-    those instances can reach (by name or by tag) or an edit names; the tags they use.
-    Checks over this part derive exactly the violations the whole inventory derives
-    about it (no rule of checks.lp or settings.lp joins two instances except through a
-    module, a machine or a tag, and all three are kept whole). Returns the program and
-    the numbers of instances and machines kept."""
+    """The part of the fact program the repair can touch or see change.
+
+    * the instances `about` (those of the findings to fix) and those an edit changes;
+    * every instance that selects a tag an edit adds to or takes from a machine;
+    * every instance of a module that counts its instances (max_instances,
+      single_instance), the module an edit renames to included;
+    * the instances of a module with unique settings that share a machine with the
+      instances above (a new duplicate value can only appear on those machines);
+    * every member of the instances above but the last kind (so their role sizes are
+      those of the whole inventory), the machines an edit names, the tags they use.
+
+    Violations over this part about the instances an edit can change are those of the
+    whole inventory; an instance kept only for a shared value may find other things
+    (fewer members), but the same in every choice of edits, so the choice is the one
+    the whole inventory would give. Returns the program and the numbers of instances and
+    machines kept."""
     insts = set(about)
     tags: set[int] = set()
     names: set[int] = set()  # machine ids named by an edit
+    mods: set[int] = set()  # modules an edit renames to
     for c in cands:
         if c.role_rename is not None:
             insts.add(c.role_rename[0])
@@ -712,6 +721,8 @@ def _scope(
             args = [int(x) for x in rest.rstrip(")").split(",") if x.lstrip("-").isdigit()]
             if pred in _BY_INSTANCE or pred == "setting_source":
                 insts.add(args[1] if pred == "setting_source" else args[0])
+            if pred == "instance_module":
+                mods.add(args[1])
             if pred in ("role_tag", "role_tag_at"):
                 tags.add(args[2])
             if pred in ("role_machine", "role_machine_at"):
@@ -722,13 +733,29 @@ def _scope(
             if pred == "tag_list":
                 names.add(args[1])
                 tags.add(args[0])
-    while True:
-        mods = {f.instance_module[i] for i in insts if i in f.instance_module}
-        more = {i for i, k in f.instance_module.items() if k in mods}
-        more |= {i for (i, _), ts in f.role_tags.items() if ts & tags and i not in insts}
-        if more <= insts:
-            break
-        insts |= more
+    counting = {int(a[0]) for a in f.rows["max_instances"]}
+    counting |= {int(a[0]) for a in f.rows["single_instance"]}
+    unique = {int(a[0]) for a in f.rows["unique_setting"]}
+    carried: dict[int, set[int]] = {}
+
+    def carriers(t: int) -> set[int]:
+        got = carried.get(t)
+        if got is None:
+            got = carried[t] = f.carriers(t)
+        return got
+
+    def members(i: int) -> set[int]:
+        out: set[int] = set()
+        for r in f.instance_roles.get(i, ()):
+            out |= f.role_machines.get((i, r), set())
+            for t in f.role_tags.get((i, r), ()):
+                out |= carriers(t)
+        return out
+
+    by_tag = {i for (i, _), ts in f.role_tags.items() if ts & tags}
+    insts |= by_tag
+    mods |= {f.instance_module[i] for i in insts if i in f.instance_module}
+    insts |= {i for i, k in f.instance_module.items() if k in mods & counting}
     used = set(tags)
     machines = set(names)
     for (i, _), ts in f.role_tags.items():
@@ -739,7 +766,16 @@ def _scope(
             machines |= ms
             used |= ms  # a name written as a machine may be a tag (machine_is_tag)
     for t in used:
-        machines |= f.carriers(t)
+        machines |= carriers(t)
+    # Kept for a shared value only: their members outside `machines` are left out (no
+    # edit changes what those instances find on their own; only how they meet the
+    # instances above, on the machines above).
+    shared = mods & unique
+    insts |= {
+        i
+        for i, k in f.instance_module.items()
+        if k in shared and i not in insts and members(i) & machines
+    }
     keep: list[str] = []
     sources: set[str] = set()
     for line in program.split("\n"):
