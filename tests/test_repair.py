@@ -132,6 +132,33 @@ def test_a_typo_inside_a_misspelt_role_gets_both_renames() -> None:
     assert errors(after) == set()
 
 
+def test_legacy_lists_are_edited_by_position() -> None:
+    data = fleet()
+    data["services"] = {
+        "borgbackup": {
+            "x": {
+                "roles": {
+                    "client": {"machines": ["web1", "dbb1"], "tags": ["servr"]},
+                    "server": {"machines": ["db1"]},
+                }
+            }
+        }
+    }
+    r = repair(data, frozenset({"unknown-machine", "unknown-tag"}))
+    assert described(r.actions) == [
+        "rename services.borgbackup.x.roles.client.machines[1] to 'db1' (1)",
+        "rename services.borgbackup.x.roles.client.tags[0] to 'server' (1)",
+    ]
+    assert all(a.part == "value" for a in r.actions)
+    after = apply_actions(data, r.actions)
+    assert after["services"]["borgbackup"]["x"]["roles"]["client"] == {
+        "machines": ["web1", "db1"],
+        "tags": ["server"],
+    }
+    left = findings(after)
+    assert not left.keys() & set(r.fixed)
+
+
 def test_too_many_machines_gives_equal_cost_alternatives() -> None:
     data = fleet(
         zt={

@@ -60,7 +60,27 @@ EDITABLE = (
 _EDITABLE_RE = re.compile(
     r"^(" + "|".join(sorted(EDITABLE, key=len, reverse=True)) + r")\(", re.MULTILINE
 )
-_FACT_RE = re.compile(r"^([a-z_]+)\((.*)\)\.$")
+# The input predicates the candidate generator and the scope read.
+_INDEXED = (
+    "role_machine",
+    "role_machine_at",
+    "role_tag",
+    "role_tag_at",
+    "instance_role",
+    "instance_module",
+    "machine",
+    "machine_class",
+    "machine_tag",
+    "tag_list",
+    "tag_defined",
+    "builtin_tag",
+    "setting_source",
+    "setting_node",
+    "setting_path",
+    "max_instances",
+    "single_instance",
+    "unique_setting",
+)
 
 # Violation codes that are errors whenever they hold: an edit must not bring one in.
 ERROR_CODES = (
@@ -131,10 +151,11 @@ class _Facts:
 
     def __init__(self, text: str) -> None:
         self.rows: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        for line in text.splitlines():
-            m = _FACT_RE.match(line)
-            if m:
-                self.rows[m.group(1)].append(tuple(m.group(2).split(",")))
+        for pred in _INDEXED:
+            self.rows[pred] = [
+                tuple(a.split(","))
+                for a in re.findall(r"^" + pred + r"\((.*)\)\.$", text, re.MULTILINE)
+            ]
         self.role_machines: dict[tuple[int, int], set[int]] = defaultdict(set)
         self.role_machine_at: dict[tuple[int, int], list[tuple[int, int]]] = defaultdict(list)
         self.role_tags: dict[tuple[int, int], set[int]] = defaultdict(set)
