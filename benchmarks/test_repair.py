@@ -1,8 +1,8 @@
 """The repair computation (issue #14) next to `check`, in process, on the generated fleets
 with their usual sprinkling of mistakes (benchmarks/generate.py).
 
-Target: computing the repair (and applying it to the data) under twice `check`. Both
-sides start from the file: read, then check / repair.
+Target: computing the repair (and applying it to the data) under twice `check` (findings
+only, as the command runs it). Both sides start from the file: read, then check / repair.
 
     pytest benchmarks/test_repair.py --benchmark-enable
 """
@@ -23,7 +23,9 @@ def _check(path: Path) -> Callable[[], Any]:
         from solver.api import Options, run
         from solver.read import load
 
-        return run(load(str(path)), Options(clan_path=str(path)))
+        # findings only, as `inventory-solver check` runs it
+        opts = Options(clan_path=str(path), resolve=False, settings=False)
+        return run(load(str(path)), opts)
 
     return run
 
