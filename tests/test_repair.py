@@ -252,6 +252,15 @@ def test_an_error_no_edit_removes_is_unfixed_not_a_failure() -> None:
     assert described(r.actions) == ["rename instances.sshd.roles.server.machines.dbb1 to 'db1' (1)"]
 
 
+def test_a_fleet_wide_finding_is_left_unfixed() -> None:
+    data = {
+        "machines": {f"m{i}": {} for i in range(5)},
+        "instances": {"a": {"module": {"name": "sshd"}, "roles": {"server": {"tags": ["all"]}}}},
+    }
+    r = compute_repair(Loaded(data=data), Options(fanout_limit=2), frozenset({"fanout"}))
+    assert r.actions == () and r.unfixed == ("fanout@",)
+
+
 def test_select_restricts_what_is_fixed() -> None:
     data = fleet(
         zt={

@@ -116,6 +116,9 @@ WARNING_CODES = frozenset(
     }
 )
 
+# Violations about the whole fleet, which the scoped program does not see whole.
+UNSCOPED = frozenset({"fanout"})
+
 COST_MOVE_TO_TAGS = 1
 COST_TO_ATTRSET = 1
 COST_DROP_NAME = 2
@@ -708,6 +711,8 @@ def _instances_of(code: str, a: tuple[int, ...], f: _Facts, plan: Plan) -> set[i
         return {a[4]}
     if code == "unknown_tag_machine":
         return {i for (i, _), ts in f.role_tags.items() if a[0] in ts}
+    if code in UNSCOPED:
+        return set()
     return {a[0]} if a else set()
 
 
@@ -875,7 +880,7 @@ def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Set
     from solver.solve import solve
 
     inv, model_diags, catalogue, program, side, plan = _prepare(loaded, opts)
-    base = solve(program, resolve=False)
+    base = solve(program, resolve=False, consts=[("fanout_limit", str(int(opts.fanout_limit)))])
     make_builder = partial(
         Builder,
         inv,
@@ -987,7 +992,7 @@ def _compute(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> Re
     out += [f"conflict({a},{b})." for a, b in _conflicts(cands)]
     for (code, args), f in findings.items():
         out.append(f"was({code},{_term_text(args)}).")
-        if f.severity == "fix":
+        if f.severity == "fix" and code not in UNSCOPED:
             out.append(f"fix({code},{_term_text(args)}).")
     out += [f"error_code({c})." for c in ERROR_CODES]
     models = optimize("\n".join(out) + "\n", limit=MAX_ALTERNATIVES + 1)
@@ -997,7 +1002,9 @@ def _compute(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> Re
     }
     fix_ids = {f.id for f in to_fix.values()}
     best = models[0] if models else None
-    remaining: set[str] = set()
+    # a fleet-wide count (fanout) is not seen whole in the scoped program: no edit is
+    # offered for it, and it stays
+    remaining: set[str] = {f.id for (code, _), f in to_fix.items() if code in UNSCOPED}
     if best is not None:
         for code, args in best.remains:
             fid = ids_of.get((code, args))
