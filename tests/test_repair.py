@@ -201,6 +201,15 @@ def test_class_mismatch_drops_the_darwin_machine() -> None:
     assert errors(apply_actions(data, r.actions)) == set()
 
 
+def test_class_mismatch_through_a_tag_is_fixed_when_selected() -> None:
+    data = fleet(b={"module": {"name": "borgbackup"}, "roles": {"client": {"tags": ["laptop"]}}})
+    assert repair(data).actions == ()  # a warning
+    r = repair(data, frozenset({"class-mismatch"}))
+    assert described(r.actions) == ["remove machines.mac.tags[0] (4)"]
+    assert r.fixed == ("class-mismatch@instances.b.roles.client.tags[0]",)
+    assert not findings(apply_actions(data, r.actions)).keys() & set(r.fixed)
+
+
 def test_settings_conflict_keeps_the_machine_value() -> None:
     data = fleet(
         wg={

@@ -568,6 +568,13 @@ class _Generator:
         i, r, m = a[0], a[1], a[2]
         self.drop_member(target, i, r, m)
 
+    def _class_mismatch_tag(self, target: str, a: tuple[int, ...]) -> None:
+        # a warning (fixed only when selected): the machines the tags bring in leave
+        i, r = a[0], a[1]
+        for row in self.atoms.get("class_mismatch_tag", []):
+            if row[0] == i and row[1] == r:
+                self.drop_member(target, i, r, int(row[2]))  # type: ignore[arg-type]
+
     def _single_instance_machine(self, target: str, a: tuple[int, ...]) -> None:
         m, k, _ = a
         for row in self.atoms.get("in_module", []):
