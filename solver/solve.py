@@ -168,3 +168,92 @@ def solve(
         if name not in BULK:
             rows.sort(key=repr)
     return result
+
+
+@dataclass
+class Optimum:
+    """One optimal answer of the repair program (rules/repair.lp)."""
+
+    chosen: list[int]  # the chosen candidate edits, in order
+    remains: list[tuple[str, str]]  # (code, arguments as text) of the errors that remain
+    cost: list[int] = field(default_factory=list)
+    # for the first optimum: candidate -> what remains when it alone is left out
+    without: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+REPAIR_FILES = ("schema.lp", "membership.lp", "checks.lp", "settings.lp")
+
+
+@cache
+def repair_text() -> str:
+    with open(os.path.join(rules_dir(), "repair.lp"), encoding="utf-8") as fh:
+        return fh.read()
+
+
+def optimize(facts: str, *, limit: int = 6) -> list[Optimum]:
+    """Solve `facts` with the check rules and rules/repair.lp: the optimal answers (at
+    most `limit`, in clingo's order, which is deterministic for a given program)."""
+    import clingo
+
+    messages: list[str] = []
+
+    def logger(code: Any, msg: str) -> None:
+        messages.append(msg)
+
+    ctl = clingo.Control(["--warn=none", "--opt-mode=optN", "0"], logger=logger, message_limit=50)
+    try:
+        for name, text in rules_text():
+            if name in REPAIR_FILES:
+                ctl.add("base", [], text)
+        ctl.add("base", [], repair_text())
+        ctl.add("base", [], facts)
+        ctl.ground([("base", [])])
+    except RuntimeError as exc:
+        raise InternalError(f"clingo failed: {exc}: {' '.join(messages)}") from None
+
+    found: list[Optimum] = []
+    seen: set[tuple[int, ...]] = set()
+
+    def read(model: Any) -> tuple[list[int], list[tuple[str, str]]]:
+        chosen: list[int] = []
+        remains: list[tuple[str, str]] = []
+        for sym in model.symbols(shown=True):
+            if sym.name == "chosen":
+                chosen.append(sym.arguments[0].number)
+            else:
+                remains.append((sym.arguments[0].name, str(sym.arguments[1])))
+        return chosen, remains
+
+    def on_model(model: Any) -> bool:
+        if not model.optimality_proven:
+            return True
+        chosen, remains = read(model)
+        key = tuple(sorted(chosen))
+        if key not in seen:
+            seen.add(key)
+            found.append(Optimum(sorted(chosen), sorted(remains), list(model.cost)))
+        return len(found) < limit
+
+    res = ctl.solve(on_model=on_model)
+    if not res.satisfiable:
+        raise InternalError("the repair program has no answer; this is a bug in inventory-solver")
+    found.sort(key=lambda o: o.chosen)
+    if found and len(found[0].chosen) > 1:
+        # What each chosen edit does on its own account: the answer with every other
+        # choice fixed as in the optimum and this one left out.
+        best = found[0]
+        cands = [a.symbol.arguments[0].number for a in ctl.symbolic_atoms.by_signature("chosen", 1)]
+        for x in best.chosen:
+            assume = [
+                (clingo.Function("chosen", [clingo.Number(c)]), c in best.chosen and c != x)
+                for c in cands
+            ]
+            got: list[list[tuple[str, str]]] = []
+
+            def keep(model: Any, got: list[list[tuple[str, str]]] = got) -> None:
+                got[:] = [read(model)[1]]
+
+            ctl.solve(on_model=keep, assumptions=assume)
+            if got:
+                best.without[x] = got[0]
+    return found
