@@ -552,9 +552,9 @@ def test_edits_of_each_nix_fixture_read_back_as_intended(
 
 def _cli(monkeypatch: pytest.MonkeyPatch, repair: Repair, *args: str) -> Any:
     from solver.cli import cli
-    from solver.commands import fix
+    from solver.fix import repair as repair_mod
 
-    monkeypatch.setattr(fix, "_compute_repair", lambda: lambda loaded, opts, select: repair)
+    monkeypatch.setattr(repair_mod, "compute_repair", lambda loaded, opts, select: repair)
     return CliRunner().invoke(cli, ["fix", *args])
 
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -11,10 +10,6 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("solver.fix.repair") is None, reason="needs solver.fix.repair"
-)
 
 ROOT = Path(__file__).parents[1]
 CLANS = ROOT / "tests" / "data" / "clans"

@@ -126,7 +126,9 @@ def run_fix(
         clan_path=path or ".",
     )
     loaded = load(path)
-    repair = _compute_repair()(loaded, opts, select)
+    from solver.fix.repair import compute_repair
+
+    repair = compute_repair(loaded, opts, select)
     try:
         plan = plan_edits(repair, loaded)
     except EditConflict as exc:
@@ -161,19 +163,6 @@ def run_fix(
         )
     left = plan.not_applied or repair.unfixed
     return EXIT_FINDINGS if left else EXIT_OK
-
-
-def _compute_repair() -> Any:
-    """``solver.fix.repair.compute_repair`` (imported by name: the repair program is a
-    module of its own)."""
-    import importlib
-
-    from solver.errors import InternalError
-
-    try:
-        return importlib.import_module("solver.fix.repair").compute_repair
-    except ImportError as exc:
-        raise InternalError(f"the repair program is not available ({exc})") from None
 
 
 def _notes(plan: EditPlan, repair: Repair) -> list[str]:
