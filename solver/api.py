@@ -148,6 +148,7 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
             "legacy": catalogue.names("legacy"),
         },
         module_inputs=catalogue.inputs("service"),
+        settings=settings_plan,
     )
     policy_diags: list[Diagnostic] = []
     with t.phase("solve"):
@@ -175,7 +176,6 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
         builder = make_builder(result.atoms)
         diags += builder.diagnostics()
         diags += settings_diags
-        diags += settings_plan.conflicts(result.atoms)
         diags += policy_diags
         resolution = builder.resolution() if opts.resolve else None
         if resolution is not None and opts.settings:
