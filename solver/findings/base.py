@@ -160,7 +160,7 @@ class Rule(Generic[F]):
             drafts = self.group(ctx, values) if values else []
         else:  # a companion: read by another rule's function, no finding of its own
             drafts = []
-        return [ctx.finish(self.code, self.severity, d) for d in drafts]
+        return out + [ctx.finish(self.code, self.severity, d) for d in drafts]
 
 
 def unhandled(ctx: Context, atom: str, row: Sequence[Term]) -> Diagnostic:
