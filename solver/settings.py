@@ -1,7 +1,7 @@
 """Settings: per-machine merged settings and the facts the settings rules check.
 
-Semantics: clan-core-semantics.md §2.1 ("Settings precedence") and §2.2 (legacy
-``config``). Who decides what:
+Semantics: docs/semantics.md#settings-merge (current ``settings`` and legacy ``config``)
+and docs/semantics.md#override-priorities. Who decides what:
 
 * **Schema checks, in Python at plan time** (``unknown-setting``, ``setting-type``): they
   are per definition and need no machine, like the model's own schema checks. A value
