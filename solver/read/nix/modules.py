@@ -923,18 +923,18 @@ class _Clan:
         croles = sub(constraints, "roles")
         roles_val = sub(attrs, "roles")
         roles: dict[str, RoleSpec] = {}
-        if isinstance(roles_val, Attrs):
-            for role in roles_val.fields:
-                rc = sub(croles, role)
-                desc = scalar(get_attr(roles_val, role), "description")
-                roles[role] = RoleSpec(
-                    description=desc if isinstance(desc, str) else None,
-                    min_machines=count(scalar(rc, "minMachines")),
-                    max_machines=count(scalar(rc, "maxMachines")),
-                )
         mname = scalar(manifest, "name")
         desc = scalar(manifest, "description")
         try:
+            if isinstance(roles_val, Attrs):
+                for role in roles_val.fields:
+                    rc = sub(croles, role)
+                    rdesc = scalar(get_attr(roles_val, role), "description")
+                    roles[role] = RoleSpec(
+                        description=rdesc if isinstance(rdesc, str) else None,
+                        min_machines=count(scalar(rc, "minMachines")),
+                        max_machines=count(scalar(rc, "maxMachines")),
+                    )
             return ModuleSpec(
                 name=name,
                 input="self",
