@@ -15,12 +15,13 @@ How to add a code:
    another rules file), with ids as arguments;
 2. one function with its doc: in the family module it belongs to, declare the code with
    ``code("my-code", severity, title, trigger=..., why=..., fix=..., example=...)``, a
-   frozen dataclass naming the atom's fields in order (``instance: InstanceInfo``,
-   ``role: Name``, ``count: int``, …), and the function
+   ``NamedTuple`` naming the atom's fields in order (``instance: InstanceInfo``,
+   ``role: Name``, ``members: int``, …; converted once from the clingo terms), and the
+   function
    ``@family.one("my_code", "my-code", Fields)`` that returns a :class:`Draft`
    (message, path, hint; no severity: the registry has it);
-3. one test that produces the finding (``tests/test_codes.py`` fails while none does),
-   then regenerate the docs: ``python -m solver.findings --write``.
+3. one test that produces the finding: a case in ``tests/test_codes.py`` (which fails
+   while a code has none), then regenerate the docs: ``python -m solver.findings --write``.
 
 A violation atom without a function is still reported, with a generic message at the
 inventory's top (:func:`solver.findings.base.unhandled`), and ``tests/test_findings.py``

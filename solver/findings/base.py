@@ -1,16 +1,15 @@
 """What every family of findings is built from: a code's documentation (:class:`Doc`), its
-registry entry (:class:`CodeInfo`), the fields of a violation atom (converted once from
-clingo terms by :func:`converter`), the draft a finding function returns (:class:`Draft`)
+registry entry (:class:`CodeInfo`), the fields of a violation atom (a ``NamedTuple``,
+converted once from clingo terms by :func:`converter`), the draft a finding function returns (:class:`Draft`)
 and the registration of both (:class:`Family`, :class:`Rule`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, Literal, NewType, TypeVar, cast, get_type_hints
+from typing import TYPE_CHECKING, Any, Generic, Literal, NewType, TypeVar, get_type_hints
 
 from solver.diagnostics import Diagnostic, Related, Severity
 from solver.facts import InstanceInfo, ModuleInfo, SideTable
@@ -89,7 +88,6 @@ class Draft:
 
 
 F = TypeVar("F")
-Convert = Callable[[SideTable, "Term"], Any]
 
 
 def _int(t: Term) -> int:
@@ -98,35 +96,59 @@ def _int(t: Term) -> int:
     raise TypeError(f"expected a number, got {t!r}")
 
 
-def _conversion(kind: Any) -> Convert:
+_KINDS: dict[Any, tuple[Any, ...]] = {}
+
+
+def _kinds(cls: Any) -> tuple[Any, ...]:
+    """The declared type of each field of `cls` (a NamedTuple), in order (once per class)."""
+    got = _KINDS.get(cls)
+    if got is None:
+        hints = get_type_hints(cls)
+        got = _KINDS[cls] = tuple(hints[f] for f in cls._fields)
+    return got
+
+
+def _expr(kind: Any, arg: str) -> str:
+    """The Python expression converting the term `arg` to a field of type `kind`."""
     if kind is InstanceInfo:
-        return lambda s, t: s.instance(_int(t))
+        return f"instances[{arg} - 1]"
     if kind is ModuleInfo:
-        return lambda s, t: s.module(_int(t))
+        return f"modules[{arg} - 1]"
     if kind is Name:
-        return lambda s, t: s.name(_int(t))
+        return f"names[{arg}]"  # a symbol or tuple term raises TypeError
     if kind is int:
-        return lambda s, t: _int(t)
+        return f"number({arg})"
     if kind is Symbol or kind is str:
-        return lambda s, t: str(t)
+        return f"str({arg})"
     raise TypeError(f"unsupported field type {kind!r}")
 
 
-def converter(cls: type[F]) -> Callable[[SideTable, Sequence[Term]], F | None]:
-    """Turns the argument tuple of a violation atom into `cls` (a dataclass whose fields
-    are declared in the atom's order), or None when the arity or a term does not fit."""
-    hints = get_type_hints(cls)
-    convs = [_conversion(hints[f.name]) for f in dataclasses.fields(cast(Any, cls))]
-    arity = len(convs)
-
-    def convert(side: SideTable, args: Sequence[Term]) -> F | None:
-        if len(args) != arity:
-            return None
-        try:
-            return cls(*(c(side, a) for c, a in zip(convs, args, strict=True)))
-        except (TypeError, IndexError):
-            return None
-
+def converter(cls: type[F], side: SideTable) -> Callable[[Sequence[Term]], F | None]:
+    """Turns the argument tuple of an atom into `cls` (a NamedTuple whose fields are
+    declared in the atom's order, typed with the kinds above), or None when the arity or a
+    term does not fit. The conversion is compiled once per call (as `collections.namedtuple`
+    compiles its constructor): a large fleet has tens of thousands of shown atoms."""
+    kinds = _kinds(cls)
+    names = [f"a{i}" for i in range(len(kinds))]
+    unpack = ", ".join(names) + ("," if len(names) == 1 else "")
+    fields = ", ".join(_expr(k, n) for k, n in zip(kinds, names, strict=True))
+    src = (
+        "def convert(row):\n"
+        "    try:\n"
+        f"        {unpack} = row\n"
+        f"        return cls({fields})\n"
+        "    except (TypeError, ValueError, IndexError):\n"
+        "        return None\n"
+    )
+    scope: dict[str, Any] = {
+        "cls": cls,
+        "instances": side.instances,
+        "modules": side.modules,
+        "names": side.names.names,
+        "number": _int,
+    }
+    exec(src, scope)
+    convert: Callable[[Sequence[Term]], F | None] = scope["convert"]
     return convert
 
 
@@ -145,11 +167,11 @@ class Rule(Generic[F]):
     def run(self, ctx: Context, rows: Sequence[Sequence[Term]]) -> list[Diagnostic]:
         """The findings of `rows`; a row whose terms do not fit the fields still becomes a
         finding (:func:`unhandled`), never nothing."""
-        convert = converter(self.fields)
+        convert = converter(self.fields, ctx.side)
         values: list[F] = []
         out: list[Diagnostic] = []
         for row in rows:
-            v = convert(ctx.side, row)
+            v = convert(row)
             if v is None:
                 out.append(unhandled(ctx, self.atom, row))
             else:

@@ -5,8 +5,7 @@ rules/checks.lp ("Constraints"); see docs/semantics.md#constraints."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from solver.facts import InstanceInfo, ModuleInfo
 from solver.findings.base import Draft, Family, Name
@@ -77,16 +76,15 @@ code(
 )
 
 
-@dataclass(frozen=True)
-class MaxInstances:
+class MaxInstances(NamedTuple):
     module: ModuleInfo
-    count: int
+    instances: int  # how many there are
     max: int
 
 
 @family.one("max_instances", "max-instances", MaxInstances)
 def max_instances(ctx: Context, v: MaxInstances) -> Draft:
-    mod, n, mx = v.module, v.count, v.max
+    mod, n, mx = v.module, v.instances, v.max
     svc = mod.spec.display_name if mod.spec else mod.ref.name
     k = ctx.module_id(mod)
     insts = [x for x in ctx.side.instances if x.module == k and x.enabled]
@@ -104,16 +102,15 @@ def max_instances(ctx: Context, v: MaxInstances) -> Draft:
     )
 
 
-@dataclass(frozen=True)
-class RoleBound:
+class RoleBound(NamedTuple):
     instance: InstanceInfo
     role: Name
-    count: int
+    members: int  # how many there are
     bound: int
 
 
 def _bound(ctx: Context, v: RoleBound, kind: Literal["min", "max"]) -> Draft:
-    info, role, n, bound = v.instance, v.role, v.count, v.bound
+    info, role, n, bound = v.instance, v.role, v.members, v.bound
     mod = ctx.side.module(info.module)
     svc = mod.spec.display_name if mod.spec else mod.ref.name
     inst_name = str(info.path[-1])
@@ -162,16 +159,15 @@ def max_machines(ctx: Context, v: RoleBound) -> Draft:
     return _bound(ctx, v, "max")
 
 
-@dataclass(frozen=True)
-class RoleCount:
+class RoleCount(NamedTuple):
     instance: InstanceInfo
     role: Name
-    count: int
+    members: int  # how many there are
     rule: int  # index into the module's curated role_counts
 
 
 def _role_count(ctx: Context, v: RoleCount, is_min: bool) -> Draft:
-    info, role, n = v.instance, v.role, v.count
+    info, role, n = v.instance, v.role, v.members
     mod = ctx.side.module(info.module)
     assert mod.spec is not None
     rc = mod.spec.role_counts[v.rule]
@@ -214,15 +210,13 @@ def role_count_max(ctx: Context, v: RoleCount) -> Draft:
     return _role_count(ctx, v, False)
 
 
-@dataclass(frozen=True)
-class MachineModule:
+class MachineModule(NamedTuple):
     machine: Name
     module: ModuleInfo
-    count: int
+    instances: int  # how many there are
 
 
-@dataclass(frozen=True)
-class InModule:  # in_module/3 (display.lp): machine M is in instance I of module K
+class InModule(NamedTuple):  # in_module/3 (display.lp): machine M is in instance I of module K
     machine: Name
     module: ModuleInfo
     instance: InstanceInfo
@@ -230,7 +224,7 @@ class InModule:  # in_module/3 (display.lp): machine M is in instance I of modul
 
 @family.one("single_instance_machine", "single-instance", MachineModule)
 def single_instance_machine(ctx: Context, v: MachineModule) -> Draft:
-    machine, mod, n = v.machine, v.module, v.count
+    machine, mod, n = v.machine, v.module, v.instances
     assert mod.spec is not None and mod.spec.single_instance is not None
     si = mod.spec.single_instance
     rows = ctx.memo("in_module", lambda: ctx.shown("in_module", InModule))
@@ -265,15 +259,14 @@ def single_instance_machine(ctx: Context, v: MachineModule) -> Draft:
     )
 
 
-@dataclass(frozen=True)
-class ModuleCount:
+class ModuleCount(NamedTuple):
     module: ModuleInfo
-    count: int
+    instances: int  # how many there are
 
 
 @family.one("single_instance_clan", "single-instance", ModuleCount)
 def single_instance_clan(ctx: Context, v: ModuleCount) -> Draft:
-    mod, n = v.module, v.count
+    mod, n = v.module, v.instances
     assert mod.spec is not None and mod.spec.single_instance is not None
     si = mod.spec.single_instance
     k = ctx.module_id(mod)
@@ -292,8 +285,7 @@ def single_instance_clan(ctx: Context, v: ModuleCount) -> Draft:
     )
 
 
-@dataclass(frozen=True)
-class Incompatible:
+class Incompatible(NamedTuple):
     instance: InstanceInfo
     machine: Name
     role1: Name

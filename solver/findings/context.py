@@ -235,19 +235,19 @@ class Context:
         """The shown atoms `pred(...)` as `fields` (see :func:`solver.findings.base.converter`)."""
         from solver.findings.base import converter
 
-        convert = converter(fields)
-        got = (convert(self.side, row) for row in self.atoms.get(pred, []))
+        convert = converter(fields, self.side)
+        got = [convert(row) for row in self.atoms.get(pred, [])]
         return [v for v in got if v is not None]
 
     def violations(self, atom: str, fields: type[F]) -> list[F]:
         """The arguments of the shown `violation(atom, Args)` atoms as `fields`."""
         from solver.findings.base import converter
 
-        convert = converter(fields)
+        convert = converter(fields, self.side)
         out: list[F] = []
         for code, args in self.atoms.get("violation", []):
             if code == atom:
-                v = convert(self.side, args if isinstance(args, tuple) else (args,))
+                v = convert(args if isinstance(args, tuple) else (args,))
                 if v is not None:
                     out.append(v)
         return out

@@ -5,7 +5,7 @@ of a class the module does not build for, or what legacy clan-core resolved diff
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from solver.facts import InstanceInfo
 from solver.findings.base import Draft, Family, Name, Symbol
@@ -120,8 +120,7 @@ def empty_role(ctx: Context, v: Role) -> Draft:
     )
 
 
-@dataclass(frozen=True)
-class ClassMismatch:
+class ClassMismatch(NamedTuple):
     instance: InstanceInfo
     role: Name
     machine: Name
@@ -151,23 +150,20 @@ def class_mismatch(ctx: Context, v: ClassMismatch) -> Draft:
     )
 
 
-@dataclass(frozen=True)
-class RoleClass:
+class RoleClass(NamedTuple):
     instance: InstanceInfo
     role: Name
     machine_class: Symbol
 
 
-@dataclass(frozen=True)
-class ClassMachine:  # class_mismatch_tag/4 (display.lp)
+class ClassMachine(NamedTuple):  # class_mismatch_tag/4 (display.lp)
     instance: InstanceInfo
     role: Name
     machine: Name
     machine_class: Symbol
 
 
-@dataclass(frozen=True)
-class ClassTag:  # class_via_tag/4 (display.lp)
+class ClassTag(NamedTuple):  # class_via_tag/4 (display.lp)
     instance: InstanceInfo
     role: Name
     tag: Name
@@ -244,8 +240,7 @@ def class_mismatch_tag(ctx: Context, v: RoleClass) -> Draft:
     )
 
 
-@dataclass(frozen=True)
-class Fanout:
+class Fanout(NamedTuple):
     memberships: int
     limit: int
 

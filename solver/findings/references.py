@@ -3,7 +3,7 @@ module clan-core deprecated. Decided in rules/checks.lp ("References")."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from solver.diagnostics import Related, Severity
 from solver.facts import InstanceInfo, ModuleInfo
@@ -81,8 +81,7 @@ code(
 )
 
 
-@dataclass(frozen=True)
-class RoleMachine:
+class RoleMachine(NamedTuple):
     instance: InstanceInfo
     role: Name
     machine: Name
@@ -128,8 +127,7 @@ def unknown_machine(ctx: Context, v: RoleMachine) -> Draft:
     )
 
 
-@dataclass(frozen=True)
-class TagMachine:
+class TagMachine(NamedTuple):
     tag: Name
     machine: Name
 
@@ -149,21 +147,18 @@ def unknown_tag_machine(ctx: Context, v: TagMachine) -> Draft:
     )
 
 
-@dataclass(frozen=True)
-class RoleTag:
+class RoleTag(NamedTuple):
     instance: InstanceInfo
     role: Name
     tag: Name
 
 
-@dataclass(frozen=True)
-class Role:
+class Role(NamedTuple):
     instance: InstanceInfo
     role: Name
 
 
-@dataclass(frozen=True)
-class Instance:
+class Instance(NamedTuple):
     instance: InstanceInfo
 
 
@@ -268,8 +263,7 @@ def unknown_role(ctx: Context, v: Role) -> Draft:
     )
 
 
-@dataclass(frozen=True)
-class InstanceModule:
+class InstanceModule(NamedTuple):
     instance: InstanceInfo
     module: ModuleInfo
 

@@ -6,7 +6,7 @@ of range are found while the settings are read (`solver/settings.py`)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from solver.diagnostics import Related
 from solver.facts import InstanceInfo, ModuleInfo
@@ -99,8 +99,7 @@ def _plan(ctx: Context) -> Plan:
     return ctx.settings
 
 
-@dataclass(frozen=True)
-class Clash:
+class Clash(NamedTuple):
     option: int  # setting path id (the plan's path_keys)
     machine: Name
     source: int  # settings source id (the plan's sources, 1-based)
@@ -181,8 +180,7 @@ def settings_type_conflict(ctx: Context, atoms: list[Clash]) -> list[Draft]:
     return _clashes(ctx, atoms, type_clash=True)
 
 
-@dataclass(frozen=True)
-class Duplicate:
+class Duplicate(NamedTuple):
     module: ModuleInfo
     rule: int  # index into the module's curated unique_settings
     machine: Name
