@@ -1,7 +1,7 @@
-"""What every family of findings is built from: a code's documentation (:class:`Doc`), its
-registry entry (:class:`CodeInfo`), the fields of a violation atom (a ``NamedTuple``,
-converted once from clingo terms by :func:`converter`), the draft a finding function returns (:class:`Draft`)
-and the registration of both (:class:`Family`, :class:`Rule`).
+"""What every family of findings is built from: a code's documentation (:class:`Doc`),
+its registry entry (:class:`CodeInfo`), the fields of a violation atom (a ``NamedTuple``,
+converted once from clingo terms by :func:`converter`), the draft a finding function
+returns (:class:`Draft`) and the registration of both (:class:`Family`, :class:`Rule`).
 """
 
 from __future__ import annotations
