@@ -54,12 +54,18 @@ class Pipeline:
         from solver.report import Resolution
         from solver.results import Builder
 
-        b = Builder(self.inv, self.side, self.loaded.locator, self.result.atoms)
-        Builder._catalogue_names = {
-            "service": self.cat.names("service"),
-            "legacy": self.cat.names("legacy"),
-        }
-        diags = self.diags + b.diagnostics() + self.plan.conflicts(self.result.atoms)
+        b = Builder(
+            self.inv,
+            self.side,
+            self.loaded.locator,
+            self.result.atoms,
+            catalogue_names={
+                "service": self.cat.names("service"),
+                "legacy": self.cat.names("legacy"),
+            },
+            settings=self.plan,
+        )
+        diags = self.diags + b.diagnostics()
         res = b.resolution() if self.resolve else None
         if res is not None:
             self.plan.fill(res)

@@ -25,7 +25,10 @@ from solver.report import Coverage, Report, Resolution, Summary, construct, empt
 if TYPE_CHECKING:
     from solver.changes import Diff
     from solver.config import Config
+    from solver.facts import SideTable
+    from solver.model import Inventory
     from solver.policy_source import Source
+    from solver.settings import Plan
     from solver.suppress import Selection
 
 
@@ -101,7 +104,26 @@ def run(loaded: Loaded, opts: Options, catalogue: Catalogue | None = None) -> Re
         return _run(loaded, opts, catalogue)
 
 
-def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
+@dataclass
+class Program:
+    """The fact program of one inventory (facts.py's facts, then the settings facts), and
+    what reading its answer needs."""
+
+    inv: Inventory
+    diags: list[Diagnostic]  # found before solving: reading notes, schema, settings
+    catalogue: Catalogue
+    side: SideTable
+    settings: Plan
+    facts: str
+    settings_facts: str
+
+    @property
+    def text(self) -> str:
+        return self.facts + self.settings_facts
+
+
+def prepare(loaded: Loaded, opts: Options, catalogue: Catalogue | None = None) -> Program:
+    """Validate `loaded`, choose the catalogue and build the fact program."""
     t = opts.timings
     with t.phase("model"):
         from solver.model import validate
@@ -119,19 +141,26 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
         catalogue = catalogue.with_core_inputs(loaded.clan_core_inputs)
     with t.phase("facts"):
         from solver import facts as facts_mod
+        from solver import settings as settings_mod
 
         opaque = [
             tuple(d.args["inventory_path"])
             for d in loaded.notes
             if d.code == "opaque-value" and d.args.get("membership")
         ]
-        program, side = facts_mod.build(inv, catalogue, opaque, _unread_local(loaded))
-        settings_diags: list[Diagnostic] = []
-        from solver import settings as settings_mod
-
+        facts, side = facts_mod.build(inv, catalogue, opaque, _unread_local(loaded))
         settings_plan = settings_mod.plan(inv, catalogue, side, loaded.locator)
-        program += settings_plan.facts
-        settings_diags = settings_plan.diagnostics
+    return Program(inv, diags, catalogue, side, settings_plan, facts, settings_plan.facts)
+
+
+def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
+    t = opts.timings
+    prepared = prepare(loaded, opts, catalogue)
+    inv, diags, catalogue, side = prepared.inv, prepared.diags, prepared.catalogue, prepared.side
+    settings_plan = prepared.settings
+    program = prepared.text
+    settings_diags = settings_plan.diagnostics
+    with t.phase("facts"):
         sources: list[Source] = []
         if opts.rules:
             from solver import policy
@@ -150,6 +179,7 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
             "legacy": catalogue.names("legacy"),
         },
         module_inputs=catalogue.inputs("service"),
+        settings=settings_plan,
     )
     policy_diags: list[Diagnostic] = []
     with t.phase("solve"):
@@ -177,7 +207,6 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
         builder = make_builder(result.atoms)
         diags += builder.diagnostics()
         diags += settings_diags
-        diags += settings_plan.conflicts(result.atoms)
         diags += policy_diags
         resolution = builder.resolution() if opts.resolve else None
         if resolution is not None and opts.settings:
@@ -341,6 +370,27 @@ def check_with(
     from solver import config as config_mod
 
     timings = timings or Timings()
+    cfg, options, loaded = _configured(source, opts, timings)
+    selection, policy_codes = _selection(opts, options.rules)
+    with collector_paused():
+        report = run(loaded, options)
+    with timings.phase("config"):
+        from solver import suppress
+
+        report = suppress.select(report, selection)
+        if loaded.suppressions and options.rules and not policy_codes:
+            policy_codes = suppress.policy_codes(options.rules)
+        report = suppress.apply(report, loaded.suppressions, selection, policy_codes)
+        report = config_mod.apply(cfg, report)
+        report = suppress.select(report, selection)
+    strict = cfg.strict if opts.strict is None else opts.strict
+    return Checked(report=report, loaded=loaded, config=cfg, strict=strict)
+
+
+def _configured(
+    source: str | dict[str, Any] | None, opts: CheckOptions, timings: Timings
+) -> tuple[Config, Options, Loaded]:
+    """The project config, the run's options and the input read, as `check_with` uses them."""
     with timings.phase("config"):
         cfg = find_config(opts)
     options = Options(
@@ -354,7 +404,6 @@ def check_with(
         no_nix=opts.no_nix,
         clan_path=None if isinstance(source, dict) else (source or "."),
     )
-    selection, policy_codes = _selection(opts, options.rules)
     with collector_paused():
         if isinstance(source, dict):
             loaded = _load(source, timings)
@@ -369,18 +418,19 @@ def check_with(
                     from solver.read import load
 
                     loaded = load(source)
-        report = run(loaded, options)
-    with timings.phase("config"):
-        from solver import suppress
+    return cfg, options, loaded
 
-        report = suppress.select(report, selection)
-        if loaded.suppressions and options.rules and not policy_codes:
-            policy_codes = suppress.policy_codes(options.rules)
-        report = suppress.apply(report, loaded.suppressions, selection, policy_codes)
-        report = config_mod.apply(cfg, report)
-        report = suppress.select(report, selection)
-    strict = cfg.strict if opts.strict is None else opts.strict
-    return Checked(report=report, loaded=loaded, config=cfg, strict=strict)
+
+def debug_program(source: str | None, opts: CheckOptions) -> str:
+    """The program `check` would solve for `source` (facts, then the rules files), with
+    section titles: ``check --debug-program``, for people debugging rules."""
+    from solver.solve import listing
+
+    _, options, loaded = _configured(source, opts, Timings())
+    with collector_paused():
+        prog = prepare(loaded, options)
+    parts = [("solver/facts.py", prog.facts), ("solver/settings.py", prog.settings_facts)]
+    return listing(parts, prog.side.names.names)
 
 
 def _selection(opts: CheckOptions, rules: Sequence[str]) -> tuple[Selection, set[str]]:

@@ -1,7 +1,8 @@
 """Model: the inventory as strict pydantic objects, with located schema findings.
 
-Both shapes of clan's inventory are modelled: the current one (``instances``, reference
-§1.3) and the legacy one (``services.<module>.<instance>``, §1.4). Validation never stops at
+Both shapes of clan's inventory are modelled: the current one (``instances``,
+docs/semantics.md#inventory-shape) and the legacy one (``services.<module>.<instance>``,
+docs/semantics.md#the-legacy-shape). Validation never stops at
 the first problem: every schema error becomes a diagnostic (``unknown-key``,
 ``wrong-type``, ...), the offending value is left out, and the rest is checked.
 """

@@ -862,7 +862,7 @@ class _Namer:
             if tag in tags:
                 return ("machines", mname, "tags", tags.index(tag))
         for info in self.side.instances:
-            roles = self.b._roles(info) or {}
+            roles = self.b.roles_of(info) or {}
             for rname in sorted(roles):
                 role = roles[rname]
                 names = role.tag_names() if hasattr(role, "tag_names") else role.tags

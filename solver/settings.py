@@ -1,7 +1,7 @@
 """Settings: per-machine merged settings and the facts the settings rules check.
 
-Semantics: clan-core-semantics.md §2.1 ("Settings precedence") and §2.2 (legacy
-``config``). Who decides what:
+Semantics: docs/semantics.md#settings-merge (current ``settings`` and legacy ``config``)
+and docs/semantics.md#override-priorities. Who decides what:
 
 * **Schema checks, in Python at plan time** (``unknown-setting``, ``setting-type``): they
   are per definition and need no machine, like the model's own schema checks. A value
@@ -41,27 +41,25 @@ from __future__ import annotations
 import json
 import marshal
 import re
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from solver.catalogue import Catalogue
 from solver.catalogue.model import ModuleSpec, OptionSpec, RoleSpec
-from solver.diagnostics import Diagnostic, Related
+from solver.diagnostics import Diagnostic
 from solver.facts import InstanceInfo, SideTable
 from solver.location import Locator, Path, format_path
 from solver.model import Inventory, Settings
 from solver.report import Assignment, MachineResolution, Resolution
-from solver.solve import Term
 
 PRIO_MIN, PRIO_MAX = -(2**31), 2**31 - 1  # clingo's integers
 DEFAULT_PRIO = 100
 SHOW_MACHINES = 5
 
-_SHAPE = {"attrs": "attrs", "scalar": "scalar", "list": "list", "concat": "list"}
-_SHAPE_WORD = {"attrs": "an attribute set", "scalar": "a scalar", "list": "a list"}
-_HINT_CONFLICT = (
+SHAPE = {"attrs": "attrs", "scalar": "scalar", "list": "list", "concat": "list"}
+SHAPE_WORD = {"attrs": "an attribute set", "scalar": "a scalar", "list": "a list"}
+HINT_CONFLICT = (
     "make the values equal, or mark one as an override: "
     '{{"_type": "override", "priority": 50, "content": {value}}} (lib.mkForce) wins over '
     "plain values (100), which win over priority 1000 (lib.mkDefault)"
@@ -234,7 +232,7 @@ def _service_name(spec: ModuleSpec | None, name: str, input: str | None) -> str:
     return f"{input or 'clan-core'}-{name}"
 
 
-def _machines_text(machines: list[str]) -> str:
+def machines_text(machines: list[str]) -> str:
     shown = ", ".join(machines[:SHOW_MACHINES])
     if len(machines) == 1:
         return f"machine {shown}"
@@ -480,36 +478,8 @@ class Plan:
             if child.kind == "attrs":
                 self._flatten(s, child, ck)
 
-    # -- after the solve: diagnostics ----------------------------------------------------
-    def conflicts(self, atoms: dict[str, list[tuple[Term, ...]]]) -> list[Diagnostic]:
-        per_machine: dict[tuple[str, int, int], list[int]] = defaultdict(list)
-        dups: dict[tuple[int, int, int, int], list[int]] = defaultdict(list)
-        for code, args in atoms.get("violation", []):
-            if code in ("settings_conflict", "settings_type_conflict"):
-                assert isinstance(args, tuple)
-                p, m, s = (int(x) for x in args)
-                per_machine[(str(code), p, m)].append(s)
-            elif code == "duplicate_setting_across_instances":
-                assert isinstance(args, tuple)
-                k, x, m, v, i = (int(a) for a in args)
-                dups[(k, x, m, v)].append(i)
-        groups: dict[tuple[str, int, tuple[int, ...]], list[str]] = defaultdict(list)
-        for (code, p, m), srcs in per_machine.items():
-            groups[(code, p, tuple(sorted(set(srcs))))].append(self.side.name(m))
-        out = [
-            self._conflict(code, p, srcs, sorted(machines))
-            for (code, p, srcs), machines in sorted(groups.items())
-        ]
-        dgroups: dict[tuple[int, int, int, tuple[int, ...]], list[str]] = defaultdict(list)
-        for (k, x, m, v), insts in dups.items():
-            dgroups[(k, x, v, tuple(sorted(set(insts))))].append(self.side.name(m))
-        out += [
-            self._duplicate(k, x, v, insts, sorted(machines))
-            for (k, x, v, insts), machines in sorted(dgroups.items())
-        ]
-        return out
-
-    def _option(self, src: Source, keys: tuple[str, ...], machine: str) -> str:
+    # -- after the solve: what findings name (solver/findings/settings.py) -------------
+    def option_name(self, src: Source, keys: tuple[str, ...], machine: str) -> str:
         info = src.info
         mod = self.side.module(info.module)
         if info.legacy:
@@ -518,65 +488,10 @@ class Plan:
         base = format_path(("instances", info.name, "roles", src.role or "", "machines", machine))
         return f"{svc}.{base}.settings.{format_path(keys)}"
 
-    def _conflict(
-        self, code: str, p: int, srcs: tuple[int, ...], machines: list[str]
-    ) -> Diagnostic:
-        rank = {"machine": 0, "tag": 1, "role": 2, "instance": 3}
-        sources = sorted((self.sources[s - 1] for s in srcs), key=lambda x: (rank[x.kind], x.id))
-        keys = self.path_keys[p]
-        first = sources[0]
-        node = self.nodes[(first.id, p)]
-        option = self._option(first, keys, machines[0])
-
-        def shown(src: Source) -> str:
-            n = self.nodes[(src.id, p)]
-            if code == "settings_type_conflict":
-                return _SHAPE_WORD[_SHAPE[n.kind]]
-            return self.value_text[self.value_id(n.value)]
-
-        parts = "; ".join(f"{shown(s)} ({s.describe()})" for s in sources)
-        where = _machines_text(machines)
-        if code == "settings_conflict":
-            cname = "settings-conflict"
-            msg = f"The option `{option}' has conflicting definition values: {parts}; on {where}"
-            hint = _HINT_CONFLICT.format(value=self.value_text[self.value_id(node.value)])
-        else:
-            cname = "settings-type-conflict"
-            msg = f"The option `{option}' has conflicting option types: {parts}; on {where}"
-            hint = "use the same kind of value (attribute set, list or scalar) everywhere"
-        related = tuple(
-            Related(
-                message=f"{s.describe()}: {shown(s)}",
-                path=format_path(self.nodes[(s.id, p)].path),
-                location=self.locator.locate(self.nodes[(s.id, p)].path, "value"),
-            )
-            for s in sources[1:]
-        )
-        mod = self.side.module(first.info.module).ref.name
-        return Diagnostic(
-            code=cname,
-            severity="error",
-            message=msg,
-            path=format_path(node.path),
-            location=self.locator.locate(node.path, "value"),
-            related=related,
-            hint=hint,
-            instance=first.info.name,
-            role=first.role,
-            machine=machines[0],
-            module=mod,
-            args={
-                "option": format_path(keys),
-                "machines": machines,
-                "values": [shown(s) for s in sources],
-            },
-        )
-
-    def _unique_value_source(
-        self, i: int, role: str, keys: tuple[str, ...], v: int, machine: str
+    def unique_value_source(
+        self, info: InstanceInfo, role: str, keys: tuple[str, ...], v: int, machine: str
     ) -> Source | None:
         p = self.paths.get(keys)
-        info = self.side.instance(i)
         rs = self.current.get((info.name, role))
         if rs is None or p is None:
             return None
@@ -586,55 +501,6 @@ class Plan:
             if s is not None and n is not None and self.value_id(n.value) == v:
                 return s
         return None
-
-    def _duplicate(
-        self, k: int, x: int, v: int, insts: tuple[int, ...], machines: list[str]
-    ) -> Diagnostic:
-        mod = self.side.module(k)
-        assert mod.spec is not None
-        rule = mod.spec.unique_settings[x]
-        keys = tuple(rule.path)
-        value = self.value_text[v]
-        infos = sorted(((i, self.side.instance(i)) for i in insts), key=lambda t: t[1].name)
-        located: list[tuple[InstanceInfo, Path, str]] = []
-        for i, info in infos:
-            roles = sorted(r for (iname, r) in self.current if iname == info.name)
-            role = rule.role or (roles[0] if roles else "")
-            src = self._unique_value_source(i, role, keys, v, machines[0])
-            if src is not None:
-                located.append((info, self.nodes[(src.id, self.paths[keys])].path, "set"))
-            else:
-                located.append((info, (*info.path, "roles", role), "by default"))
-        names = " and ".join(f"'{n.name}'" for _, n in infos)
-        setting = format_path(("settings", *keys))
-        msg = (
-            f"instances {names} of module '{mod.ref.name}' both set the {rule.what} "
-            f"{value} (`{setting}') on {_machines_text(machines)}"
-        )
-        primary = located[-1]
-        related = tuple(
-            Related(
-                message=f"instance '{info.name}': {value} ({how})",
-                path=format_path(p),
-                location=self.locator.locate(p, "value" if how == "set" else "key"),
-            )
-            for info, p, how in located[:-1]
-        )
-        return Diagnostic(
-            code="duplicate-setting-across-instances",
-            severity="error",
-            message=msg,
-            path=format_path(primary[1]),
-            location=self.locator.locate(primary[1], "value" if primary[2] == "set" else "key"),
-            related=related,
-            hint=f"keep one instance for {value}, or give each instance its own {rule.what} "
-            f"({rule.source})",
-            instance=primary[0].name,
-            role=rule.role,
-            machine=machines[0],
-            module=mod.ref.name,
-            args={"option": format_path(keys), "machines": machines, "value": value},
-        )
 
     # -- after the solve: merged values -------------------------------------------------
     def fill(self, resolution: Resolution) -> None:
@@ -714,7 +580,7 @@ def _merge(nodes: list[Node]) -> Any:
         return MISSING
     w = min(n.prio for n in nodes)
     live = [n for n in nodes if n.prio == w]
-    shapes = {_SHAPE[n.kind] for n in live}
+    shapes = {SHAPE[n.kind] for n in live}
     if len(shapes) > 1:
         return MISSING
     shape = shapes.pop()

@@ -7,7 +7,9 @@ its shown atoms come back as plain Python tuples.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -95,7 +97,7 @@ def _simple(x: str) -> Term | None:
 
 def _row(sym: Any, clingo: Any) -> tuple[str, tuple[Term, ...]]:
     """(name, converted arguments), parsed from `str(sym)` (one C call instead of one per
-    argument, clingo-practice.md §2.3); anything unusual (strings, tuples, nested terms)
+    argument: reading symbols back is the costly part of a solve); anything unusual (strings, tuples, nested terms)
     goes through the accessors. Both give the same values."""
     text = str(sym)
     name, paren, rest = text.partition("(")
@@ -257,3 +259,61 @@ def optimize(facts: str, *, limit: int = 6) -> list[Optimum]:
             if got:
                 best.without[x] = got[0]
     return found
+
+
+_FACT = re.compile(r"([a-z_][A-Za-z0-9_']*)(\((?:[^()\"]|\"(?:[^\"\\]|\\.)*\"|\([^()]*\))*\))?\.")
+
+
+def _arity(args: str) -> int:
+    """The number of top-level arguments in `(a,b,(c,d),"e,f")`."""
+    if not args:
+        return 0
+    depth, n, quoted, escaped = 0, 1, False, False
+    for ch in args[1:-1]:
+        if quoted:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                quoted = False
+        elif ch == '"':
+            quoted = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            n += 1
+    return n
+
+
+def listing(facts: Sequence[tuple[str, str]], names: Sequence[str] = ()) -> str:
+    """The whole program as clingo would read it, for people debugging rules: the names
+    behind the ids (as comments), the facts of each part grouped by predicate/arity in
+    order of first appearance, then each rules file. Every section starts with a title."""
+    out: list[str] = []
+
+    def title(text: str) -> None:
+        out.extend(["", "%" + "=" * 77, f"% {text}", "%" + "=" * 77])
+
+    if len(names) > 1:
+        title(f"ids: the names behind the numbers ({len(names) - 1})")
+        out += [f"% {i} = {json.dumps(n, ensure_ascii=False)}" for i, n in enumerate(names) if i]
+    for part, text in facts:
+        groups: dict[str, list[str]] = {}
+        for m in _FACT.finditer(text):
+            key = f"{m.group(1)}/{_arity(m.group(2) or '')}"
+            groups.setdefault(key, []).append(m.group(0))
+        for key, rows in groups.items():
+            title(f"facts: {key} ({len(rows)}, from {part})")
+            out += rows
+    for name, text in rules_text():
+        title(f"rules/{name}")
+        out.append(text.rstrip("\n"))
+    return "\n".join(out).lstrip("\n") + "\n"
+
+
+def fact_predicates(text: str) -> set[tuple[str, int]]:
+    """The name/arity of every fact in `text` (a fact program)."""
+    return {(m.group(1), _arity(m.group(2) or "")) for m in _FACT.finditer(text)}

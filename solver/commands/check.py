@@ -63,6 +63,7 @@ FORMATS = ["text", "concise", "json", "sarif", "github"]
     help="List the files read, the files skipped and the values not evaluated (to stderr).",
 )
 @code_options
+@click.option("--debug-program", is_flag=True, hidden=True)
 @input_options
 def command(
     paths: tuple[str, ...],
@@ -75,6 +76,7 @@ def command(
     verbose: bool,
     select: tuple[str, ...],
     ignore_codes: tuple[str, ...],
+    debug_program: bool,
     **kw: object,
 ) -> None:
     """Check the inventory at PATH (a JSON file, a .nix file or a clan directory;
@@ -85,6 +87,10 @@ def command(
     if fmt is None:
         fmt = "concise" if os.environ.get("PRE_COMMIT") else "text"
     use_color = want_color(color) and output is None
+
+    if debug_program:
+        guard(lambda: _debug_program(paths, kw))
+        return
 
     def go() -> int:
         from solver.render import SourceText, get_renderer
@@ -119,6 +125,28 @@ def command(
         return EXIT_FINDINGS if failing or gaps else EXIT_OK
 
     guard(go, fmt, use_color)
+
+
+def _debug_program(paths: tuple[str, ...], kw: dict[str, object]) -> int:
+    """Print the program that would be solved, with section titles (hidden option: for
+    people debugging rules). Exit 0: nothing was checked."""
+    from solver.api import CheckOptions, debug_program
+
+    def strs(name: str) -> list[str]:
+        value = kw.get(name)
+        return [str(v) for v in value] if isinstance(value, tuple) else []
+
+    config = kw.get("config_file")
+    clan_core = kw.get("clan_core")
+    opts = CheckOptions(
+        config=str(config) if isinstance(config, str) else True,
+        config_start=".",
+        use_eval=bool(kw.get("use_eval")),
+        modules=strs("modules"),
+        clan_core=clan_core if isinstance(clan_core, str) else None,
+    )
+    click.echo(debug_program(paths[0] if paths else None, opts), nl=False)
+    return EXIT_OK
 
 
 def _inputs(paths: tuple[str, ...], kw: dict[str, object]) -> list[str]:

@@ -24,6 +24,7 @@ from solver.report import Report
 
 
 def explain_code(code: str) -> str | None:
+    """A code's registry entry: title, severity, then its documentation's sections."""
     from solver.codes import CODES
 
     info = CODES.get(code)
@@ -34,9 +35,8 @@ def explain_code(code: str) -> str | None:
         lines.append("the input cannot be used: exit code 2")
     if info.clan:
         lines.append(f"what clan-core does: {info.clan}")
-    lines += ["", info.description]
-    if info.hint:
-        lines += ["", f"how to fix: {info.hint}"]
+    for title, text in info.sections():
+        lines += ["", f"{title}:", f"  {text}"]
     return "\n".join(lines) + "\n"
 
 

@@ -898,6 +898,7 @@ def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Set
             "legacy": catalogue.names("legacy"),
         },
         module_inputs=catalogue.inputs("service"),
+        settings=plan,
     )
 
     def wanted(d: Diagnostic) -> bool:
@@ -922,14 +923,10 @@ def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Set
             groups[(code, *args[:4])].append((code, args))
         else:
             groups[(code, args)].append((code, args))
-    for key, atoms in groups.items():
+    for atoms in groups.values():
         one: dict[str, list[tuple[Term, ...]]] = {**base.atoms, "violation": atoms}
-        code = str(key[0])
-        if code.startswith("settings_") or code == "duplicate_setting_across_instances":
-            ds = plan.conflicts(one)
-        else:
-            builder.atoms = one
-            ds = builder.diagnostics()
+        builder.atoms = one
+        ds = builder.diagnostics()
         if ds:
             d = ds[0]
             found = _Finding(f"{d.code}@{d.path}", "fix" if wanted(d) else d.severity)

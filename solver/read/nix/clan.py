@@ -1,7 +1,7 @@
 """Read a clan repository statically: ``flake.nix``/``clan.nix``, ``inventory.json`` and
 ``machines/`` directories, merged the way clan-core's module system merges them.
 
-Where clan-core takes the inventory from (``clan-core-semantics.md`` §1.2):
+Where clan-core takes the inventory from (docs/semantics.md#where-the-inventory-comes-from):
 
 * ``inventory`` of the clan attribute set (the argument of ``clan-core.lib.clan`` /
   ``lib.buildClan``, or every flake-parts ``clan`` / ``flake.clan`` definition; see

@@ -966,21 +966,21 @@ class _Clan:
         ifaces, classes = (
             self._interfaces(name, target, f.key_location()) if target is not None else ({}, None)
         )
-        if isinstance(roles_val, Attrs):
-            for role in roles_val.fields:
-                rc = sub(croles, role)
-                desc = scalar(get_attr(roles_val, role), "description")
-                iface, free = ifaces.get(role, (None, True))
-                roles[role] = RoleSpec(
-                    description=desc if isinstance(desc, str) else None,
-                    min_machines=count(scalar(rc, "minMachines")),
-                    max_machines=count(scalar(rc, "maxMachines")),
-                    interface=iface,
-                    freeform=free,
-                )
         mname = scalar(manifest, "name")
         desc = scalar(manifest, "description")
         try:
+            if isinstance(roles_val, Attrs):
+                for role in roles_val.fields:
+                    rc = sub(croles, role)
+                    rdesc = scalar(get_attr(roles_val, role), "description")
+                    iface, free = ifaces.get(role, (None, True))
+                    roles[role] = RoleSpec(
+                        description=rdesc if isinstance(rdesc, str) else None,
+                        min_machines=count(scalar(rc, "minMachines")),
+                        max_machines=count(scalar(rc, "maxMachines")),
+                        interface=iface,
+                        freeform=free,
+                    )
             return ModuleSpec(
                 name=name,
                 input="self",
