@@ -116,6 +116,9 @@ class Program:
     settings: Plan
     facts: str
     settings_facts: str
+    # (pinned, used): the clan pins one clan-core revision and the built-in catalogue of
+    # another stands in for it (see solver.catalogue.source.soften_stand_in)
+    stand_in: tuple[str, str] | None = None
 
     @property
     def text(self) -> str:
@@ -130,11 +133,14 @@ def prepare(loaded: Loaded, opts: Options, catalogue: Catalogue | None = None) -
 
         inv, diags = validate(loaded.data, loaded.locator)
         diags = list(loaded.notes) + diags
+        stand_in: tuple[str, str] | None = None
         if catalogue is None:
             from solver.catalogue.source import choose
 
             chosen = choose(opts.clan_core, opts.clan_path, allow_nix=not opts.no_nix)
             diags += chosen.notes
+            if chosen.stands_in_for is not None and chosen.revision is not None:
+                stand_in = (chosen.stands_in_for, chosen.revision)
             catalogue = load_catalogue(
                 opts.modules, [*loaded.modules, *opts.extra_modules], base=chosen.catalogue
             )
@@ -150,7 +156,7 @@ def prepare(loaded: Loaded, opts: Options, catalogue: Catalogue | None = None) -
         ]
         facts, side = facts_mod.build(inv, catalogue, opaque, _unread_local(loaded))
         settings_plan = settings_mod.plan(inv, catalogue, side, loaded.locator)
-    return Program(inv, diags, catalogue, side, settings_plan, facts, settings_plan.facts)
+    return Program(inv, diags, catalogue, side, settings_plan, facts, settings_plan.facts, stand_in)
 
 
 def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
@@ -208,6 +214,10 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
         diags += builder.diagnostics()
         diags += settings_diags
         diags += policy_diags
+        if prepared.stand_in is not None:
+            from solver.catalogue.source import soften_stand_in
+
+            diags = soften_stand_in(diags, inv, catalogue.core_inputs, *prepared.stand_in)
         resolution = builder.resolution() if opts.resolve else None
         if resolution is not None and opts.settings:
             settings_plan.fill(resolution)

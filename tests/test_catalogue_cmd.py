@@ -274,11 +274,11 @@ def test_no_nix_never_runs_nix(tmp_path: Path, store: Path) -> None:
     bin_dir = tmp_path / "bin"
     d = _pinned_clan(tmp_path)
     code, out = invoke("check", "--no-nix", "--no-cache", "--format", "concise", str(d))
-    assert code == 1 and not (bin_dir / "calls").exists()
+    assert code == 0 and not (bin_dir / "calls").exists()
     assert "catalogue-source" in out and "--no-nix" in out and STORE_NAME in out
     # without the flag, the (fake) nix is asked, finds nothing, and that is said
     code, out = invoke("check", "--no-cache", "--format", "concise", str(d))
-    assert code == 1 and (bin_dir / "calls").exists()
+    assert code == 0 and (bin_dir / "calls").exists()
     assert "did not find it" in out
 
 
@@ -291,7 +291,7 @@ def test_nix_that_hangs_is_stopped(
     fake_nix(tmp_path / "bin", "exec sleep 30")
     d = _pinned_clan(tmp_path)
     code, out = invoke("check", "--no-cache", "--format", "concise", str(d))
-    assert code == 1 and "did not answer within 0.5 s" in out
+    assert code == 0 and "did not answer within 0.5 s" in out
 
 
 @pytest.mark.parametrize(

@@ -39,10 +39,13 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from solver.catalogue import Catalogue, builtin, builtin_revision, raw_entries
 from solver.diagnostics import Diagnostic
+
+if TYPE_CHECKING:
+    from solver.model import Inventory
 
 ENV_STORE = "INVENTORY_SOLVER_NIX_STORE"
 NIX_STORE = "/nix/store"
@@ -506,6 +509,9 @@ class Chosen:
     where: str | None = None
     notes: list[Diagnostic] = field(default_factory=list)
     revision: str | None = None  # the clan-core revision, when known
+    # The revision the clan pins when the catalogue used is another one (the built-in
+    # catalogue standing in for a pinned clan-core whose source was not found).
+    stands_in_for: str | None = None
 
 
 def _info(message: str, hint: str | None = None, **args: Any) -> Diagnostic:
@@ -561,6 +567,8 @@ def choose(clan_core: str | None, start: str | None, allow_nix: bool = True) -> 
     chosen = Chosen(cat, "built-in", revision=builtin_revision())
     if pinned is not None:
         rev = (pinned.rev or "?")[:9]
+        if pinned.rev is None or not pinned.rev.startswith(builtin_revision()):
+            chosen.stands_in_for = rev
         why = (
             f"its source {pinned.store_path} is not in the Nix store"
             if pinned.store_path
@@ -620,3 +628,44 @@ def git_revision(checkout: str) -> str | None:
 
 def _not_read(note: str) -> Diagnostic:
     return _info(f"clan-core not read: {note}", "settings there are not checked", note=note)
+
+
+# Findings that depend on what one clan-core revision's modules declare: settings
+# interfaces, machine classes, the roles and the modules themselves all change from one
+# revision to the next. Constraints (and the curated rules) are stable and stay as they are.
+REVISION_DEPENDENT = frozenset(
+    {"unknown-setting", "setting-type", "class-mismatch", "unknown-role", "unknown-module"}
+)
+
+
+def soften_stand_in(
+    diags: list[Diagnostic], inv: Inventory, core_inputs: frozenset[str], pinned: str, used: str
+) -> list[Diagnostic]:
+    """Errors about clan-core's modules, found with a catalogue of another revision than
+    the one the clan pins, as warnings that say so.
+
+    Without the pinned source, the built-in catalogue stands in for it; an option or a
+    darwin module the pinned revision added would otherwise be a false error that blocks a
+    correct change. The finding stays (no silent pass), as a warning whose hint names both
+    revisions and how to check against the right one."""
+    out: list[Diagnostic] = []
+    note = (
+        f"checked against the built-in catalogue (clan-core {used}) while the clan pins "
+        f"clan-core {pinned}: this may differ there; evaluate the clan once (its clan-core "
+        "source is then in the Nix store) or pass --clan-core PATH for a definite answer"
+    )
+    for d in diags:
+        if d.severity == "error" and d.code in REVISION_DEPENDENT and d.instance is not None:
+            inst = inv.instances.get(d.instance)
+            module_input = inst.module_input() if inst is not None else None
+            if inst is not None and (module_input is None or module_input in core_inputs):
+                hint = f"{d.hint}; {note}" if d.hint else note
+                d = d.model_copy(
+                    update={
+                        "severity": "warning",
+                        "hint": hint,
+                        "args": {**d.args, "pinned": pinned},
+                    }
+                )
+        out.append(d)
+    return out
