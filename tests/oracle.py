@@ -1,5 +1,5 @@
 """An independent, obviously-correct pure-Python membership oracle, written from
-clan-core-semantics.md §2.1 (current shape) and §2.2 (legacy) -- not from the product's
+docs/semantics.md#membership-by-name-and-tag (current shape) and #the-legacy-shape -- not from the product's
 code. Tests compare the clingo results with it; benchmarks use it as the baseline.
 
 Input: plain inventory data (dicts/lists as in inventory.json), assumed schema-valid.
@@ -15,7 +15,7 @@ Membership = dict[str, dict[str, dict[str, set[str]]]]
 
 
 def machine_tags(inv: dict[str, Any]) -> dict[str, set[str]]:
-    """Tags of each defined machine (§2.1 item 2)."""
+    """Tags of each defined machine (docs/semantics.md#membership-by-name-and-tag)."""
     machines: dict[str, Any] = inv.get("machines") or {}
     user_tags: dict[str, list[str]] = inv.get("tags") or {}
     out: dict[str, set[str]] = {}
@@ -87,7 +87,7 @@ def drop_empty_roles(m: Membership) -> Membership:
     return {i: {r: ms for r, ms in roles.items() if ms} for i, roles in m.items()}
 
 
-# -- settings merge (clan-core-semantics.md §2.1 "Settings precedence", §2.2 "Config merging")
+# -- settings merge (docs/semantics.md#settings-merge)
 #
 # Written from the reference only. clan-core hands the layers to the Nix module system as
 # plain definitions of equal priority:
@@ -102,7 +102,7 @@ def drop_empty_roles(m: Membership) -> Membership:
 # definition is equal ("conflicting definition values" otherwise). A value written
 # {"_type": "override", "priority": p, "content": v} (lib.mkOverride; mkForce = 50,
 # mkDefault = 1000, plain = 100) hides every definition of the same option with a larger
-# priority number. Observed list order (§2.1, verified): tag, machine, role, i.e. the
+# priority number. Observed list order (docs/semantics.md#settings-merge, verified): tag, machine, role, i.e. the
 # reverse of the definition order above; for several tags the order among tags follows
 # the same rule (reverse of attrNames order) -- inferred, not verified.
 
@@ -182,7 +182,7 @@ def merge_settings(
 ) -> tuple[dict[str, Any], list[Conflict]]:
     """Merged HEAD settings of `machine` in `role` of `instance`, and the conflicts.
 
-    ``concat_lists`` is for options declared ``listOf`` (the verified case of §2.1); an
+    ``concat_lists`` is for options declared ``listOf`` (the verified case of docs/semantics.md#settings-merge); an
     option without a declared type (``lib.types.anything``) accepts several list
     definitions only when they are equal, like scalars (module system; inferred)."""
     conflicts: list[Conflict] = []

@@ -8,7 +8,7 @@ stays fast. A longer run multiplies every budget::
     HYPOTHESIS_PROFILE=long HYPOTHESIS_SCALE=200 .venv/bin/pytest ...   # x200
 
 The generators are deliberately biased towards the cases where clan's semantics are
-subtle (clan-core-semantics.md §2.1/§2.2): builtin tags, a user-defined ``tags.all`` /
+subtle (docs/semantics.md#membership-by-name-and-tag): builtin tags, a user-defined ``tags.all`` /
 ``tags.nixos`` / ``tags.darwin`` (replaces the computed one), top-level ``tags``, darwin
 machines, role tags as a list and as an attrset, machines named in roles but not defined,
 tags nobody carries, and legacy ``services`` (``enabled = false``, lists with duplicates).

@@ -1,6 +1,6 @@
 """The built-in module catalogue (solver/catalogue/builtin.json, generated from clan-core,
 with solver/catalogue/curated.json on top) loads and holds the curated facts taken from
-clan-core (see /work/shared/reference/clan-core-semantics.md)."""
+clan-core (see docs/semantics.md)."""
 
 from __future__ import annotations
 

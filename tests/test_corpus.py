@@ -111,7 +111,7 @@ def test_legacy_inventories_report_removed_services_option() -> None:
 
 
 def test_legacy_duplicates_count_twice_in_constraints() -> None:
-    # legacy-zerotier semantics: a machine listed and tagged counts twice (reference §4.6)
+    # legacy-zerotier semantics: a machine listed and tagged counts twice (docs/semantics.md#the-legacy-shape)
     data = {
         "machines": {"a": {"tags": ["ctl"]}, "b": {}},
         "services": {

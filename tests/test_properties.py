@@ -83,7 +83,7 @@ def test_adding_a_tag_never_removes_a_membership(inv: dict[str, Any], data: Any)
     more.setdefault("tags", {})
     more["tags"] = {**more["tags"], tag: [*more["tags"].get(tag, []), m]}
     if tag in ("all", "nixos", "darwin") and tag not in (inv.get("tags") or {}):
-        return  # defining tags.<builtin> replaces the builtin list (§2.1): may remove
+        return  # defining tags.<builtin> replaces the builtin list (docs/semantics.md#membership-by-name-and-tag): may remove
     after = _membership(more)
     for i, roles in before.items():
         for r, members in roles.items():

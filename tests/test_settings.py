@@ -1,7 +1,7 @@
 """Settings: merged per-machine values and every settings clash (issue 3).
 
-Semantics: /work/shared/reference/clan-core-semantics.md §2.1 "Settings precedence" and
-§2.2 (legacy ``config``). Each test writes a small inventory to a file, so that both sides
+Semantics: docs/semantics.md#settings-merge and docs/semantics.md#the-legacy-shape (legacy
+``config``). Each test writes a small inventory to a file, so that both sides
 of a finding can be checked for their ``file:line:col``.
 """
 
