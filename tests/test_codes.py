@@ -385,9 +385,7 @@ CASES: dict[str, Case] = {
 
 # Findings made by the readers (not by the rules) whose severity is written where they are
 # made and differs from the registry's default: to be settled in one place.
-SEVERITY_AT_THE_CALL = {
-    "local-module": "warning",  # solver/read/nix/modules.py: a module read but ignored
-}
+SEVERITY_AT_THE_CALL: dict[str, str] = {}  # codes whose severity the input decides
 
 
 def write(d: Path, files: dict[str, str | bytes | dict[str, Any]]) -> None:

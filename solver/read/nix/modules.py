@@ -995,7 +995,7 @@ class _Clan:
         except ValidationError as exc:
             self.merger.notes.append(
                 self.merger._diag(
-                    "warning",
+                    "info",
                     "local-module",
                     f"the local module `{name}' is ignored: {exc.errors()[0]['msg']}",
                     ("modules", name),
