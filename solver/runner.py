@@ -43,6 +43,8 @@ def execute(args: RunArgs) -> Report:
     path = args.paths[0] if args.paths else None
     done = check_with(path, opts, timings)
     args.strict = done.strict
+    if any(d.code == "unknown-tag" for d in done.report.diagnostics):
+        args.tags = carried_tags(done.loaded.data)
     from solver import cache
     from solver.files import find_root
 
@@ -55,6 +57,30 @@ def execute(args: RunArgs) -> Report:
         parts = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in timings.phases.items())
         print(f"timings: {parts}; total {total * 1000:.1f} ms", file=sys.stderr)
     return report
+
+
+def carried_tags(data: object) -> list[str]:
+    """The tags some machine of the inventory data carries: its own `tags`, the top-level
+    `tags.<name>` lists, and the builtin `all` and class tags (`nixos`, `darwin`); for
+    ``--verbose``, which lists every tag the `unknown-tag` hints leave out."""
+    out: set[str] = set()
+    if not isinstance(data, dict):
+        return []
+    machines = data.get("machines")
+    if isinstance(machines, dict) and machines:
+        out.add("all")
+        for m in machines.values():
+            if not isinstance(m, dict):
+                continue
+            cls = m.get("machineClass", "nixos")
+            out.add(cls if cls in ("nixos", "darwin") else "nixos")
+            tags = m.get("tags")
+            if isinstance(tags, list):
+                out.update(t for t in tags if isinstance(t, str))
+    top = data.get("tags")
+    if isinstance(top, dict):
+        out.update(k for k, v in top.items() if isinstance(v, list) and v)
+    return sorted(out)
 
 
 def _progress(phase: str) -> None:

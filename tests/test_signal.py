@@ -89,6 +89,25 @@ def test_unknown_tag_hint_names_the_closest_and_the_count(tmp_path: Path) -> Non
     assert "rack-039" not in d.hint  # not every tag
 
 
+def test_verbose_lists_every_tag_the_hint_leaves_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from solver.cli import cli
+
+    (tmp_path / "inventory.json").write_text(json.dumps(_fleet(40)), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = ["check", "inventory.json", "--no-cache", "--format", "concise"]
+    quiet = CliRunner().invoke(cli, args)
+    loud = CliRunner().invoke(cli, [*args, "--verbose"])
+    assert quiet.stdout == loud.stdout  # stdout is the same with --verbose
+    assert "rack-039" not in quiet.stdout and "rack-039" not in quiet.stderr
+    (line,) = [x for x in loud.stderr.splitlines() if x.startswith("tags carried by machines")]
+    assert line.startswith("tags carried by machines (42): all, nixos, rack-000, rack-001")
+    assert line.endswith("rack-039")
+
+
 def test_unknown_tag_hint_without_a_close_tag(tmp_path: Path) -> None:
     inv = _fleet(40)
     inv["instances"]["sshd"]["roles"]["client"]["tags"] = {"zzzzzzzz": {}}

@@ -110,6 +110,11 @@ def command(
             from solver.coverage import verbose_text
 
             click.echo(verbose_text(report.coverage), nl=False, err=True)
+            if args.tags:
+                click.echo(
+                    f"tags carried by machines ({len(args.tags):,}): " + ", ".join(args.tags),
+                    err=True,
+                )
         write_output(text, output, inputs=_inputs(paths, kw))
         gaps = report.coverage.gaps() if args.strict else []
         if gaps:

@@ -138,6 +138,7 @@ class RunArgs:
     select: tuple[str, ...] | None = None  # --select codes (None: every code)
     ignore_codes: tuple[str, ...] = ()  # --ignore codes
     extra: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)  # the tags machines carry (set by execute)
 
 
 def fail_unusable(exc: InputError, fmt: str = "text", color: bool = False) -> None:
