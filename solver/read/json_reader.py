@@ -11,8 +11,9 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Callable
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from solver.errors import InputError
 from solver.location import Location, Part, Path, format_path
@@ -22,6 +23,12 @@ if TYPE_CHECKING:
 
 _WS = " \t\n\r"
 _DECODER = json.JSONDecoder(parse_int=str, parse_float=str)  # only to skip values: any size
+_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]
+_Matcher = Callable[[str, int], "re.Match[str]"]
+_WS_RE = re.compile(r"[ \t\n\r]*")
+# a key's ':' (one character, whatever it is, as before), and a value's ',' if any
+_COLON_RE = re.compile(r"[ \t\n\r]*.?[ \t\n\r]*", re.DOTALL)
+_COMMA_RE = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?")
 
 
 class _Duplicate(Exception):
@@ -87,7 +94,10 @@ class JsonLocator:
         return self._skip_ws(0)
 
     def _value_end(self, i: int) -> int:
-        _, end = _DECODER.raw_decode(self.text, i)
+        try:
+            _, end = _SCAN(self.text, i)
+        except StopIteration:
+            raise ValueError(f"no JSON value at offset {i}") from None
         return int(end)
 
     def entries(self, start: int) -> dict[str | int, list[tuple[int, int, int, int]]]:
@@ -96,30 +106,35 @@ class JsonLocator:
         if cached is not None:
             return cached
         text = self.text
+        n = len(text)
         out: dict[str | int, list[tuple[int, int, int, int]]] = {}
-        opener = text[start] if start < len(text) else ""
-        i = self._skip_ws(start + 1)
+        opener = text[start] if start < n else ""
+        # whitespace, separators and values are skipped by C code (a regex match, the JSON
+        # scanner): the `machines` object of a large fleet has 100,000 entries
+        # (every part of these patterns is optional: they always match)
+        ws = cast(_Matcher, _WS_RE.match)
+        colon = cast(_Matcher, _COLON_RE.match)
+        comma = cast(_Matcher, _COMMA_RE.match)
+        value_end = self._value_end
+        i = ws(text, start + 1).end()
         if opener == "{":
-            while i < len(text) and text[i] != "}":
-                if text[i] != '"':
-                    break
+            while i < n and text[i] == '"':
                 key, kend = scanstring(text, i + 1)
-                j = self._skip_ws(kend)
-                j = self._skip_ws(j + 1)  # ':'
-                vend = self._value_end(j)
-                out.setdefault(key, []).append((i, kend, j, vend))
-                i = self._skip_ws(vend)
-                if i < len(text) and text[i] == ",":
-                    i = self._skip_ws(i + 1)
+                j = colon(text, kend).end()
+                vend = value_end(j)
+                hits = out.get(key)
+                if hits is None:
+                    out[key] = [(i, kend, j, vend)]
+                else:
+                    hits.append((i, kend, j, vend))
+                i = comma(text, vend).end()
         elif opener == "[":
             idx = 0
-            while i < len(text) and text[i] != "]":
-                vend = self._value_end(i)
+            while i < n and text[i] != "]":
+                vend = value_end(i)
                 out[idx] = [(i, i, i, vend)]
                 idx += 1
-                i = self._skip_ws(vend)
-                if i < len(text) and text[i] == ",":
-                    i = self._skip_ws(i + 1)
+                i = comma(text, vend).end()
         self._index[start] = out
         return out
 
