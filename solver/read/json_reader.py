@@ -12,8 +12,9 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Callable
 from json.decoder import scanstring  # type: ignore[attr-defined]
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from solver.errors import InputError
 from solver.location import Definition, Location, Part, Path, format_path
@@ -23,6 +24,12 @@ if TYPE_CHECKING:
 
 _WS = " \t\n\r"
 _DECODER = json.JSONDecoder(parse_int=str, parse_float=str)  # only to skip values: any size
+_SCAN = _DECODER.scan_once  # type: ignore[attr-defined]
+_Matcher = Callable[[str, int], "re.Match[str]"]
+_WS_RE = re.compile(r"[ \t\n\r]*")
+# a key's ':' (one character, whatever it is, as before), and a value's ',' if any
+_COLON_RE = re.compile(r"[ \t\n\r]*(.?)[ \t\n\r]*", re.DOTALL)
+_COMMA_RE = re.compile(r"[ \t\n\r]*(,[ \t\n\r]*)?")
 
 
 class _Duplicate(Exception):
@@ -55,6 +62,8 @@ class JsonLocator:
         self._index: dict[int, dict[str | int, list[tuple[int, int, int, int]]]] = {}
         # container offset -> (start, end) of every entry, in order (for ``definitions``)
         self._siblings: dict[int, tuple[tuple[int, int], ...]] = {}
+        # container offset -> offset after its closing bracket (for indexed containers)
+        self._ends: dict[int, int] = {}
 
     # -- offsets -> positions ---------------------------------------------------------
     def position(self, offset: int) -> tuple[int, int]:
@@ -90,7 +99,10 @@ class JsonLocator:
         return self._skip_ws(0)
 
     def _value_end(self, i: int) -> int:
-        _, end = _DECODER.raw_decode(self.text, i)
+        try:
+            _, end = _SCAN(self.text, i)
+        except StopIteration:
+            raise ValueError(f"no JSON value at offset {i}") from None
         return int(end)
 
     def entries(self, start: int) -> dict[str | int, list[tuple[int, int, int, int]]]:
@@ -99,32 +111,65 @@ class JsonLocator:
         if cached is not None:
             return cached
         text = self.text
+        n = len(text)
         out: dict[str | int, list[tuple[int, int, int, int]]] = {}
-        opener = text[start] if start < len(text) else ""
-        i = self._skip_ws(start + 1)
+        opener = text[start] if start < n else ""
+        # whitespace, separators and values are skipped by C code (a regex match, the JSON
+        # scanner): the `machines` object of a large fleet has 100,000 entries
+        # (every part of these patterns is optional: they always match)
+        ws = cast(_Matcher, _WS_RE.match)
+        colon = cast(_Matcher, _COLON_RE.match)
+        comma = cast(_Matcher, _COMMA_RE.match)
+        value_end = self._value_end
+        if start == self.root():
+            # The root's values are skipped by indexing them, not by decoding them: the
+            # decoder would build the whole inventory once more (0.3 s at 100,000
+            # machines), while every located path indexes the container it passes anyway.
+            value_end = self._container_end
+        i = ws(text, start + 1).end()
+        # well-formed so far (a ':' after each key, a ',' between entries and only there):
+        # only then is the end of the container known without the decoder
+        ok = True
+        after_comma = False
         if opener == "{":
-            while i < len(text) and text[i] != "}":
-                if text[i] != '"':
-                    break
+            while i < n and text[i] == '"':
                 key, kend = scanstring(text, i + 1)
-                j = self._skip_ws(kend)
-                j = self._skip_ws(j + 1)  # ':'
-                vend = self._value_end(j)
-                out.setdefault(key, []).append((i, kend, j, vend))
-                i = self._skip_ws(vend)
-                if i < len(text) and text[i] == ",":
-                    i = self._skip_ws(i + 1)
+                m = colon(text, kend)
+                ok = ok and m.group(1) == ":"
+                j = m.end()
+                vend = value_end(j)
+                hits = out.get(key)
+                if hits is None:
+                    out[key] = [(i, kend, j, vend)]
+                else:
+                    hits.append((i, kend, j, vend))
+                m = comma(text, vend)
+                i = m.end()
+                after_comma = m.group(1) is not None
+                ok = ok and (after_comma or (i < n and text[i] == "}"))
         elif opener == "[":
             idx = 0
-            while i < len(text) and text[i] != "]":
-                vend = self._value_end(i)
+            while i < n and text[i] != "]":
+                vend = value_end(i)
                 out[idx] = [(i, i, i, vend)]
                 idx += 1
-                i = self._skip_ws(vend)
-                if i < len(text) and text[i] == ",":
-                    i = self._skip_ws(i + 1)
+                m = comma(text, vend)
+                i = m.end()
+                after_comma = m.group(1) is not None
+                ok = ok and (after_comma or (i < n and text[i] == "]"))
+        if ok and not after_comma and i < n and text[i] == ("}" if opener == "{" else "]"):
+            self._ends[start] = i + 1
         self._index[start] = out
         return out
+
+    def _container_end(self, i: int) -> int:
+        """The end of the value at `i`; a container is indexed on the way."""
+        if i < len(self.text) and self.text[i] in "{[":
+            self.entries(i)
+            end = self._ends.get(i)
+            if end is not None:
+                return end
+        return self._value_end(i)
 
     def span(self, path: Path) -> tuple[int, int, int, int] | None:
         """(key_start, key_end, value_start, value_end) of `path`, or None if absent."""

@@ -193,7 +193,10 @@ class SourceText:
 
 def _split(text: str) -> list[str]:
     # Lines end at "\n" only, as the readers count them; a trailing "\r" is dropped.
-    return [ln[:-1] if ln.endswith("\r") else ln for ln in text.split("\n")]
+    lines = text.split("\n")
+    if "\r" not in text:  # the usual case: no per-line work (870,000 lines at 100k machines)
+        return lines
+    return [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
 
 
 def counts(report: Report) -> Summary:
