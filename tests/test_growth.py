@@ -104,10 +104,8 @@ def _results_and_render(n: int) -> dict[str, float]:
     plan = settings.plan(inv, cat, side, locator)
     result = solve(program + plan.facts, resolve=True)
 
-    builder = Builder(inv, side, locator, result.atoms)
-    findings_calls, found = _calls(
-        lambda: builder.diagnostics() + plan.conflicts(result.atoms) + plan.diagnostics
-    )
+    builder = Builder(inv, side, locator, result.atoms, settings=plan)
+    findings_calls, found = _calls(lambda: builder.diagnostics() + plan.diagnostics)
 
     def resolution() -> Any:
         res = builder.resolution()
