@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from solver.fix.actions import Action, ActionKind, Repair
+from solver.fix.schema import action_of as schema_action
+from solver.fix.schema import as_remove
 from solver.location import Part, Path
 
 if TYPE_CHECKING:
@@ -877,7 +879,8 @@ class _Setup:
     findings: dict[tuple[str, Term], _Finding]
     to_fix: dict[tuple[str, Term], _Finding]
     cands: list[_Cand]
-    extra: list[_Cand]  # edits outside the facts (to-attrset): always taken
+    extra: list[_Cand]  # edits outside the facts (to-attrset, schema): always taken
+    no_fix: list[str]  # selected schema findings no edit fixes (inventory.services)
 
 
 def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Setup:
@@ -940,6 +943,22 @@ def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Set
         tup = args if isinstance(args, tuple) else (args,)
         gen.offer(f.id, code, tuple(int(x) if isinstance(x, int) else 0 for x in tup))
     extra: list[_Cand] = []
+    no_fix: list[str] = []
+    # schema findings: the value is left out before the rules run, so their fix (decided
+    # where they are worded, solver/fix/schema.py) is outside the choice
+    # (not under a value defined in several places that the reader kept one of: removing
+    # that definition would bring another in, unchecked)
+    shadowed = tuple(
+        d.path for d in loaded.notes if d.code in ("duplicate-definition", "conflicting-definition")
+    )
+    for d in [*model_diags, *plan.diagnostics]:
+        act = schema_action(d) if wanted(d) else None
+        if act is not None and any(_under(d.path, p) for p in shadowed):
+            no_fix.append(f"{d.code}@{d.path}")
+        elif act is not None:
+            extra.append(_Cand(act, targets={f"{d.code}@{d.path}"}))
+        elif wanted(d) and d.code == "removed-option":  # inventory.services: migrate by hand
+            no_fix.append(f"{d.code}@{d.path}")
     for d in model_diags:
         if d.code == "role-machines-list" and wanted(d):
             path: Path = ("instances", str(d.instance), "roles", str(d.role), "machines")
@@ -951,7 +970,57 @@ def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Set
             )
 
     cands = sorted(gen.cands.values(), key=lambda c: c.action.sort_key())
-    return _Setup(program, plan, facts, findings, to_fix, cands, extra)
+    return _Setup(program, plan, facts, findings, to_fix, cands, extra, no_fix)
+
+
+def _verify_renames(
+    loaded: Loaded,
+    opts: Options,
+    actions: tuple[Action, ...],
+    alternatives: tuple[tuple[Action, ...], ...],
+) -> tuple[tuple[Action, ...], tuple[tuple[Action, ...], ...]]:
+    """A schema rename (solver/fix/schema.py) brings the value back into the check: keep
+    the renames only if the repaired inventory has no error that removing those keys
+    instead would not have. Checked only when the repair renames a schema key."""
+    from solver.fix.schema import SCHEMA_CODES
+
+    def schema_rename(a: Action) -> bool:
+        return a.kind == "rename" and any(f.split("@", 1)[0] in SCHEMA_CODES for f in a.fixes)
+
+    if not any(schema_rename(a) for a in actions):
+        return actions, alternatives
+    removing = tuple(
+        sorted((as_remove(a) if schema_rename(a) else a for a in actions), key=Action.sort_key)
+    )
+    if _errors_after(loaded, opts, actions) <= _errors_after(loaded, opts, removing):
+        return actions, alternatives
+
+    def demote(alt: tuple[Action, ...]) -> tuple[Action, ...]:
+        return tuple(
+            sorted((as_remove(a) if schema_rename(a) else a for a in alt), key=Action.sort_key)
+        )
+
+    return removing, tuple(demote(alt) for alt in alternatives)
+
+
+def _errors_after(loaded: Loaded, opts: Options, actions: Iterable[Action]) -> set[str]:
+    """The errors (`code@path`) `check` reports once `actions` are applied to the data."""
+    from dataclasses import replace
+
+    from solver.api import run
+    from solver.fix.apply_data import ApplyError, apply_actions
+
+    try:
+        data = apply_actions(loaded.data, actions)
+    except ApplyError:  # pragma: no cover - the actions come from this inventory
+        return {"\U0010ffff"}
+    report = run(replace(loaded, data=data), replace(opts, resolve=False, settings=False))
+    return {f"{d.code}@{d.path}" for d in report.diagnostics if d.severity == "error"}
+
+
+def _under(path: str, top: str) -> bool:
+    """Whether the formatted `path` is `top` or inside it."""
+    return path == top or path.startswith((top + ".", top + "["))
 
 
 def candidates(
@@ -961,7 +1030,10 @@ def candidates(
     findings (`code@path`) to fix: what a brute-force search would enumerate."""
     st = _setup(loaded, opts, select)
     acts = [c.action for c in st.cands] + [c.action for c in st.extra]
-    return acts, sorted({f.id for f in st.to_fix.values()})
+    # a schema rename is checked against removing the key instead (_verify_renames)
+    acts += [as_remove(c.action) for c in st.extra if c.action.kind == "rename"]
+    fixing = {f.id for f in st.to_fix.values()} | {t for c in st.extra for t in c.targets}
+    return acts, sorted(fixing)
 
 
 def compute_repair(loaded: Loaded, opts: Options, select: frozenset[str] | None = None) -> Repair:
@@ -1040,10 +1112,11 @@ def _compute(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> Re
     chosen_sets = [m.chosen for m in models] if models else [[]]
     actions = actions_of(chosen_sets[0], True)
     alternatives = tuple(actions_of(ch, False) for ch in chosen_sets[1 : MAX_ALTERNATIVES + 1])
+    actions, alternatives = _verify_renames(loaded, opts, actions, alternatives)
     return Repair(
         actions=actions,
         cost=sum(a.cost for a in actions),
         alternatives=alternatives,
         fixed=tuple(sorted(fixed)),
-        unfixed=tuple(sorted(remaining & fix_ids)),
+        unfixed=tuple(sorted((remaining & fix_ids) | set(st.no_fix))),
     )
