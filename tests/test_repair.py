@@ -492,8 +492,39 @@ def test_a_settings_key_typo_is_removed_when_the_renamed_key_would_conflict() ->
     data = fleet(wg={"module": {"name": "wireguard"}, "roles": {"controller": role}})
     r = repair(data)
     assert described(r.actions) == ["remove instances.wg.roles.controller.settings.prot (2)"]
+    data["machines"]["db1"]["descripton"] = "db"  # a second rename, which stays
+    r = repair(data)
+    assert described(r.actions) == [
+        "remove instances.wg.roles.controller.settings.prot (2)",
+        "rename machines.db1.descripton to 'description' (1)",
+    ]
+    del data["machines"]["db1"]["descripton"]
     role["settings"] = {"prot": 2}  # the same value: no conflict, the rename stays
     r = repair(data)
     assert described(r.actions) == [
         "rename instances.wg.roles.controller.settings.prot to 'port' (1)"
     ]
+
+
+def test_the_fix_checks_hint_names_is_the_one_fix_applies() -> None:
+    import re
+    from pathlib import Path
+
+    from solver.location import format_path
+    from solver.read import load
+
+    root = Path(__file__).resolve().parents[1] / "examples" / "mistakes"
+    opts = Options(clan_path=str(root), modules=[str(root / "modules.toml")])
+    loaded = load(str(root))
+    done = {(format_path(a.path), a.kind, a.new) for a in compute_repair(loaded, opts).actions}
+    said = 0
+    for d in run(loaded, opts).diagnostics:
+        m = re.search(
+            r"\(fix: (rename to '([^']*)'|remove it); run `inventory-solver fix`\)$", d.hint or ""
+        )
+        if m is None:
+            continue
+        said += 1
+        want = ("rename", m.group(2)) if m.group(2) is not None else ("remove", None)
+        assert (d.path, *want) in done, (d.code, d.path)
+    assert said >= 6

@@ -140,7 +140,7 @@ def run_fix(
     if fmt == "json":
         click.echo(json.dumps(_as_data(plan, repair, names), indent=2, ensure_ascii=False))
     else:
-        diff = unified_diff(plan.texts, new, names)
+        diff = unified_diff(plan.texts, new, names, plan.edits)
         if diff:
             click.echo(diff, nl=False)
     for line in _notes(plan, repair):

@@ -881,6 +881,7 @@ class _Setup:
     cands: list[_Cand]
     extra: list[_Cand]  # edits outside the facts (to-attrset, schema): always taken
     no_fix: list[str]  # selected schema findings no edit fixes (inventory.services)
+    errors: set[str]  # `code@path` of the errors of the inventory as read (and the selected)
 
 
 def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Setup:
@@ -970,7 +971,13 @@ def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Set
             )
 
     cands = sorted(gen.cands.values(), key=lambda c: c.action.sort_key())
-    return _Setup(program, plan, facts, findings, to_fix, cands, extra, no_fix)
+    errors = {f.id for f in findings.values() if f.severity in ("fix", "error")}
+    errors |= {
+        f"{d.code}@{d.path}"
+        for d in [*model_diags, *plan.diagnostics, *loaded.notes]
+        if d.severity == "error" or wanted(d)
+    }
+    return _Setup(program, plan, facts, findings, to_fix, cands, extra, no_fix, errors)
 
 
 def _verify_renames(
@@ -978,29 +985,41 @@ def _verify_renames(
     opts: Options,
     actions: tuple[Action, ...],
     alternatives: tuple[tuple[Action, ...], ...],
+    expected: set[str],
 ) -> tuple[tuple[Action, ...], tuple[tuple[Action, ...], ...]]:
-    """A schema rename (solver/fix/schema.py) brings the value back into the check: keep
-    the renames only if the repaired inventory has no error that removing those keys
-    instead would not have. Checked only when the repair renames a schema key."""
+    """A schema rename (solver/fix/schema.py) brings the value back into the check: keep a
+    rename only if the repaired inventory has no error but the `expected` ones (those of
+    the inventory as read that the repair leaves; removing the keys instead gives exactly
+    those, as the values were left out of the check). One more `check` when the repair
+    renames a schema key; when that finds something new, one per rename (each with the
+    others removed), and one for the renames kept together."""
     from solver.fix.schema import SCHEMA_CODES
 
     def schema_rename(a: Action) -> bool:
         return a.kind == "rename" and any(f.split("@", 1)[0] in SCHEMA_CODES for f in a.fixes)
 
-    if not any(schema_rename(a) for a in actions):
-        return actions, alternatives
-    removing = tuple(
-        sorted((as_remove(a) if schema_rename(a) else a for a in actions), key=Action.sort_key)
-    )
-    if _errors_after(loaded, opts, actions) <= _errors_after(loaded, opts, removing):
+    renames = [a for a in actions if schema_rename(a)]
+    if not renames or _errors_after(loaded, opts, actions) <= expected:
         return actions, alternatives
 
-    def demote(alt: tuple[Action, ...]) -> tuple[Action, ...]:
+    def keeping(acts: tuple[Action, ...], kept: set[Path]) -> tuple[Action, ...]:
         return tuple(
-            sorted((as_remove(a) if schema_rename(a) else a for a in alt), key=Action.sort_key)
+            sorted(
+                (as_remove(a) if schema_rename(a) and a.path not in kept else a for a in acts),
+                key=Action.sort_key,
+            )
         )
 
-    return removing, tuple(demote(alt) for alt in alternatives)
+    kept: set[Path] = set()
+    if len(renames) > 1:
+        kept = {
+            a.path
+            for a in renames
+            if _errors_after(loaded, opts, keeping(actions, {a.path})) <= expected
+        }
+        if kept and not _errors_after(loaded, opts, keeping(actions, kept)) <= expected:
+            kept = set()
+    return keeping(actions, kept), tuple(keeping(alt, kept) for alt in alternatives)
 
 
 def _errors_after(loaded: Loaded, opts: Options, actions: Iterable[Action]) -> set[str]:
@@ -1112,7 +1131,8 @@ def _compute(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> Re
     chosen_sets = [m.chosen for m in models] if models else [[]]
     actions = actions_of(chosen_sets[0], True)
     alternatives = tuple(actions_of(ch, False) for ch in chosen_sets[1 : MAX_ALTERNATIVES + 1])
-    actions, alternatives = _verify_renames(loaded, opts, actions, alternatives)
+    expected = st.errors - set(fixed)
+    actions, alternatives = _verify_renames(loaded, opts, actions, alternatives, expected)
     return Repair(
         actions=actions,
         cost=sum(a.cost for a in actions),
