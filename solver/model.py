@@ -10,7 +10,7 @@ the first problem: every schema error becomes a diagnostic (``unknown-key``,
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -308,11 +308,33 @@ def validate(data: Any, locator: Locator) -> tuple[Inventory, list[Diagnostic]]:
             for path in sorted(doomed, key=lambda p: (len(p), [str(k) for k in p]), reverse=True):
                 _delete(data_copy, path)
                 deleted.add(path)
-            diags.extend(d for d in doomed.values() if d is not None)
+            diags.extend(_supplied(d, doomed) for d in doomed.values() if d is not None)
     else:  # pragma: no cover - every round removes at least one value
         raise InputError.single("not-an-inventory", "the inventory could not be validated")
     diags.extend(_removed_options(inv, locator))
     return inv, diags
+
+
+def _supplied(d: Diagnostic, doomed: dict[Path, Diagnostic | None]) -> Diagnostic:
+    """A required value is missing, and an unknown key beside it is to be renamed to it
+    (``meta: {nmae = "x"}``): that rename is the fix of both findings."""
+    from solver.fix.schema import fix_args
+
+    missing = d.args.get("missing")
+    if d.code != "wrong-type" or missing is None:
+        return d
+    owner = tuple(d.args["fix"]["path"])
+    for p, other in doomed.items():
+        fix = other.args.get("fix") if other is not None else None
+        if p[:-1] == owner and isinstance(fix, dict) and fix.get("new") == missing:
+            return d.model_copy(
+                update={
+                    "hint": f"(fix: rename {format_path(p)} to {missing!r}; "
+                    "run `inventory-solver fix`)",
+                    "args": {**fix_args(p, missing), "missing": missing},
+                }
+            )
+    return d
 
 
 def _has_machine_lists(data: dict[str, Any]) -> bool:
@@ -346,8 +368,11 @@ def _rename_target(work: Any, path: Path, allowed: list[str]) -> tuple[str | Non
     field = model.model_fields.get(close[0])
     if field is None or field.annotation is None:
         return close[0], None
+    kind: Any = field.annotation
+    if field.metadata:  # constraints such as meta.name's pattern
+        kind = Annotated[(kind, *field.metadata)]
     try:
-        TypeAdapter(field.annotation).validate_python(parent[key], strict=True)
+        TypeAdapter(kind).validate_python(parent[key], strict=True)
     except ValidationError:
         return close[0], None
     return close[0], close[0]
@@ -382,7 +407,11 @@ def _schema_diag(
         close, new = _rename_target(work, path, allowed)
         hint = ("allowed keys here: " + ", ".join(allowed)) if allowed else None
         if close is not None:
-            taken = " (defined already)" if new is None else ""
+            parent = _get(work, path[:-1])
+            taken = ""
+            if new is None:
+                defined = isinstance(parent, dict) and close in parent
+                taken = " (defined already)" if defined else " (the value does not fit it)"
             hint = f'did you mean "{close}"{taken}? {hint}'
         return Diagnostic(
             code="unknown-key",
@@ -402,7 +431,7 @@ def _schema_diag(
             path=format_path(path),
             location=locator.locate(path, "key"),
             hint=fix_hint(None, None),
-            args=fix_args(path, None),
+            args={**fix_args(path, None), "missing": str(loc[-1])},
             **ctx,
         )
     word = _TYPE_WORDS.get(etype)

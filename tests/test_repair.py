@@ -528,3 +528,15 @@ def test_the_fix_checks_hint_names_is_the_one_fix_applies() -> None:
         want = ("rename", m.group(2)) if m.group(2) is not None else ("remove", None)
         assert (d.path, *want) in done, (d.code, d.path)
     assert said >= 6
+
+
+def test_a_required_key_misspelt_is_renamed_and_fixes_both_findings() -> None:
+    data: dict[str, Any] = {"meta": {"nmae": "ok"}}
+    r = repair(data)
+    assert described(r.actions) == ["rename meta.nmae to 'name' (1)"]
+    assert r.fixed == ("unknown-key@meta.nmae", "wrong-type@meta")
+    assert errors(apply_actions(data, r.actions)) == set()
+    data = {"meta": {"nmae": "not a name!"}}  # not valid as a name: the whole meta goes
+    r = repair(data)
+    assert described(r.actions) == ["remove meta (2)"]
+    assert errors(apply_actions(data, r.actions)) == set()

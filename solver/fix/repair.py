@@ -970,6 +970,7 @@ def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Set
                 )
             )
 
+    extra = _nested(extra)
     cands = sorted(gen.cands.values(), key=lambda c: c.action.sort_key())
     errors = {f.id for f in findings.values() if f.severity in ("fix", "error")}
     errors |= {
@@ -991,12 +992,16 @@ def _verify_renames(
     rename only if the repaired inventory has no error but the `expected` ones (those of
     the inventory as read that the repair leaves; removing the keys instead gives exactly
     those, as the values were left out of the check). One more `check` when the repair
-    renames a schema key; when that finds something new, one per rename (each with the
+    renames a schema key the rules read; when that finds something new, one per rename (each with the
     others removed), and one for the renames kept together."""
-    from solver.fix.schema import SCHEMA_CODES
+    from solver.fix.schema import SCHEMA_CODES, inert
 
     def schema_rename(a: Action) -> bool:
-        return a.kind == "rename" and any(f.split("@", 1)[0] in SCHEMA_CODES for f in a.fixes)
+        return (
+            a.kind == "rename"
+            and any(f.split("@", 1)[0] in SCHEMA_CODES for f in a.fixes)
+            and not inert(a)  # a key no rule reads: nothing to check
+        )
 
     renames = [a for a in actions if schema_rename(a)]
     if not renames or _errors_after(loaded, opts, actions) <= expected:
@@ -1035,6 +1040,37 @@ def _errors_after(loaded: Loaded, opts: Options, actions: Iterable[Action]) -> s
         return {"\U0010ffff"}
     report = run(replace(loaded, data=data), replace(opts, resolve=False, settings=False))
     return {f"{d.code}@{d.path}" for d in report.diagnostics if d.severity == "error"}
+
+
+def _nested(extra: list[_Cand]) -> list[_Cand]:
+    """The edits outside the choice, one per path (a finding whose fix is another's: the
+    same edit fixes both), and none inside a removal (which fixes what is inside too)."""
+    by_key: dict[tuple[str, str, str, str], _Cand] = {}
+    for c in extra:
+        k = c.action.sort_key()
+        if k in by_key:
+            by_key[k].targets |= c.targets
+        else:
+            by_key[k] = _Cand(c.action, targets=set(c.targets))
+    out = list(by_key.values())
+    removed = [c for c in out if c.action.kind == "remove"]
+    keep: list[_Cand] = []
+    for c in out:
+        outer = min(
+            (
+                r
+                for r in removed
+                if len(r.action.path) < len(c.action.path)
+                and c.action.path[: len(r.action.path)] == r.action.path
+            ),
+            key=lambda r: len(r.action.path),
+            default=None,
+        )
+        if outer is None:
+            keep.append(c)
+        else:
+            outer.targets |= c.targets
+    return sorted(keep, key=lambda c: c.action.sort_key())
 
 
 def _under(path: str, top: str) -> bool:

@@ -36,6 +36,21 @@ COST_SCHEMA_RENAME = 1
 COST_SCHEMA_REMOVE = 2
 
 
+# Inventory keys no rule reads (the facts do not carry them): a rename into one of them
+# cannot change what the rules find, so it needs no check of the renamed inventory.
+_INERT_MACHINE_KEYS = frozenset({"name", "description", "icon", "installedAt", "deploy"})
+
+
+def inert(a: Action) -> bool:
+    """Whether the schema rename `a` gives a key the rules never read."""
+    p = a.path
+    if a.kind != "rename" or not p:
+        return False
+    if p[0] == "meta":
+        return True
+    return p[0] == "machines" and len(p) == 3 and a.new in _INERT_MACHINE_KEYS
+
+
 def fix_args(path: Path, new: str | None) -> dict[str, Any]:
     """``args`` of a finding whose fix is to rename the key at `path` to `new` (None:
     remove the definition at `path`)."""
