@@ -34,11 +34,12 @@ def _env() -> dict[str, str]:
 
 
 def with_schema_typos(src: Path, dest: Path) -> Path:
-    """`src` with a misspelt settings key and a misspelt machine key."""
+    """`src` with a misspelt settings key (renamed: the rules read settings, so `fix` checks
+    the renamed inventory once more) and a misspelt machine key (renamed, no check)."""
     data = json.loads(src.read_text(encoding="utf-8"))
     data["machines"][sorted(data["machines"])[0]]["descripton"] = "typo"
-    clash = next(k for k in sorted(data["instances"]) if k.startswith("hello-clash"))
-    data["instances"][clash]["roles"]["evening"]["settings"]["greting"] = "hi"
+    wg = next(k for k in sorted(data["instances"]) if k.startswith("wg-conflict"))
+    data["instances"][wg]["roles"]["peer"]["settings"] = {"prot": 51820}
     dest.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
     return dest
 
