@@ -10,7 +10,7 @@ the first problem: every schema error becomes a diagnostic (``unknown-key``,
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -219,6 +219,8 @@ def _inventory_option(path: Path) -> str:
 
 def _fix_machine_lists(data: dict[str, Any], locator: Locator, diags: list[Diagnostic]) -> None:
     """`roles.<r>.machines` as a list (the legacy form) in the current shape: report, convert."""
+    from solver.findings.base import with_fix as fix_hint_text
+
     instances = data.get("instances")
     if not isinstance(instances, dict):
         return
@@ -243,7 +245,10 @@ def _fix_machine_lists(data: dict[str, Any], locator: Locator, diags: list[Diagn
                     ),
                     path=format_path(path),
                     location=locator.locate(path, "value"),
-                    hint=f"write the machines as an attribute set: {{{example}}}",
+                    hint=fix_hint_text(
+                        f"write the machines as an attribute set: {{{example}}}",
+                        "write it as an attribute set",
+                    ),
                     instance=iname,
                     role=rname,
                 )
@@ -298,16 +303,38 @@ def validate(data: Any, locator: Locator) -> tuple[Inventory, list[Diagnostic]]:
                     ) from None
                 if path in doomed:
                     continue
-                doomed[path] = _schema_diag(err, path, loc, locator)
+                doomed[path] = _schema_diag(err, path, loc, locator, work)
             data_copy = own()
             for path in sorted(doomed, key=lambda p: (len(p), [str(k) for k in p]), reverse=True):
                 _delete(data_copy, path)
                 deleted.add(path)
-            diags.extend(d for d in doomed.values() if d is not None)
+            diags.extend(_supplied(d, doomed) for d in doomed.values() if d is not None)
     else:  # pragma: no cover - every round removes at least one value
         raise InputError.single("not-an-inventory", "the inventory could not be validated")
     diags.extend(_removed_options(inv, locator))
     return inv, diags
+
+
+def _supplied(d: Diagnostic, doomed: dict[Path, Diagnostic | None]) -> Diagnostic:
+    """A required value is missing, and an unknown key beside it is to be renamed to it
+    (``meta: {nmae = "x"}``): that rename is the fix of both findings."""
+    from solver.fix.schema import fix_args
+
+    missing = d.args.get("missing")
+    if d.code != "wrong-type" or missing is None:
+        return d
+    owner = tuple(d.args["fix"]["path"])
+    for p, other in doomed.items():
+        fix = other.args.get("fix") if other is not None else None
+        if p[:-1] == owner and isinstance(fix, dict) and fix.get("new") == missing:
+            return d.model_copy(
+                update={
+                    "hint": f"(fix: rename {format_path(p)} to {missing!r}; "
+                    "run `inventory-solver fix`)",
+                    "args": {**fix_args(p, missing), "missing": missing},
+                }
+            )
+    return d
 
 
 def _has_machine_lists(data: dict[str, Any]) -> bool:
@@ -323,7 +350,51 @@ def _has_machine_lists(data: dict[str, Any]) -> bool:
     return False
 
 
-def _schema_diag(err: Any, path: Path, loc: tuple[Any, ...], locator: Locator) -> Diagnostic:
+def _rename_target(work: Any, path: Path, allowed: list[str]) -> tuple[str | None, str | None]:
+    """The did-you-mean name of the unknown key at `path`, and that name again when the key
+    can simply be renamed to it: not defined already, and the value valid under it."""
+    from pydantic import TypeAdapter
+
+    from solver.render.suggest import did_you_mean
+
+    key = path[-1]
+    parent = _get(work, path[:-1])
+    if not isinstance(key, str) or not isinstance(parent, dict):
+        return None, None
+    close = did_you_mean(key, allowed, limit=1)
+    model = _model_at(path[:-1])
+    if not close or close[0] in parent or model is None:
+        return (close[0] if close else None), None
+    field = model.model_fields.get(close[0])
+    if field is None or field.annotation is None:
+        return close[0], None
+    kind: Any = field.annotation
+    if field.metadata:  # constraints such as meta.name's pattern
+        kind = Annotated[(kind, *field.metadata)]
+    try:
+        TypeAdapter(kind).validate_python(parent[key], strict=True)
+    except ValidationError:
+        return close[0], None
+    return close[0], close[0]
+
+
+def _get(data: Any, path: Path) -> Any:
+    cur = data
+    for k in path:
+        if isinstance(cur, dict) and k in cur:
+            cur = cur[k]
+        elif isinstance(cur, list) and isinstance(k, int) and 0 <= k < len(cur):
+            cur = cur[k]
+        else:
+            return None
+    return cur
+
+
+def _schema_diag(
+    err: Any, path: Path, loc: tuple[Any, ...], locator: Locator, work: Any
+) -> Diagnostic:
+    from solver.fix.schema import fix_args, fix_hint
+
     etype = err["type"]
     option = _inventory_option(path)
     ctx = _context(path)
@@ -333,13 +404,23 @@ def _schema_diag(err: Any, path: Path, loc: tuple[Any, ...], locator: Locator) -
             allowed.remove("system")
         if "services" in allowed:
             allowed.remove("services")
+        close, new = _rename_target(work, path, allowed)
+        hint = ("allowed keys here: " + ", ".join(allowed)) if allowed else None
+        if close is not None:
+            parent = _get(work, path[:-1])
+            taken = ""
+            if new is None:
+                defined = isinstance(parent, dict) and close in parent
+                taken = " (defined already)" if defined else " (the value does not fit it)"
+            hint = f'did you mean "{close}"{taken}? {hint}'
         return Diagnostic(
             code="unknown-key",
             severity="error",
             message=f"The option `{option}' does not exist.",
             path=format_path(path),
             location=locator.locate(path, "key"),
-            hint=("allowed keys here: " + ", ".join(allowed)) if allowed else None,
+            hint=fix_hint(hint, new),
+            args=fix_args(path, new),
             **ctx,
         )
     if etype == "missing":
@@ -349,6 +430,8 @@ def _schema_diag(err: Any, path: Path, loc: tuple[Any, ...], locator: Locator) -
             message=f"The option `{option}.{loc[-1]}' is used but not defined.",
             path=format_path(path),
             location=locator.locate(path, "key"),
+            hint=fix_hint(None, None),
+            args={**fix_args(path, None), "missing": str(loc[-1])},
             **ctx,
         )
     word = _TYPE_WORDS.get(etype)
@@ -367,7 +450,8 @@ def _schema_diag(err: Any, path: Path, loc: tuple[Any, ...], locator: Locator) -
         message=f"A definition for option `{option}' is not of type `{word}'",
         path=format_path(path),
         location=locator.locate(path, "value"),
-        hint="the value is ignored for the rest of the check",
+        hint=fix_hint("the value is ignored for the rest of the check", None),
+        args=fix_args(path, None),
         **ctx,
     )
 
@@ -390,6 +474,8 @@ def _context(path: Path) -> dict[str, str]:
 
 
 def _removed_options(inv: Inventory, locator: Locator) -> list[Diagnostic]:
+    from solver.fix.schema import fix_args, fix_hint
+
     out: list[Diagnostic] = []
     if inv.services is not None:
         out.append(
@@ -406,7 +492,8 @@ def _removed_options(inv: Inventory, locator: Locator) -> list[Diagnostic]:
                 hint=(
                     "migrate each services.<module>.<instance> to instances.<module>-<instance> "
                     "with module.name = <module> and roles.<r>.machines as an attribute set; "
-                    "see https://clan.lol/docs/guides/migrations/migrate-inventory-services"
+                    "see https://clan.lol/docs/guides/migrations/migrate-inventory-services "
+                    "(no automatic fix: `inventory-solver fix` leaves the migration to you)"
                 ),
             )
         )
@@ -420,10 +507,12 @@ def _removed_options(inv: Inventory, locator: Locator) -> list[Diagnostic]:
                     message=f"The option `{_inventory_option(path)}' does not exist.",
                     path=format_path(path),
                     location=locator.locate(path, "key"),
-                    hint=(
+                    hint=fix_hint(
                         "`system` was dropped from the inventory (2024-09); set "
-                        "nixpkgs.hostPlatform in the machine's configuration instead"
+                        "nixpkgs.hostPlatform in the machine's configuration instead",
+                        None,
                     ),
+                    args=fix_args(path, None),
                     machine=name,
                 )
             )

@@ -49,6 +49,7 @@ from solver.catalogue import Catalogue
 from solver.catalogue.model import ModuleSpec, OptionSpec, RoleSpec
 from solver.diagnostics import Diagnostic
 from solver.facts import InstanceInfo, SideTable
+from solver.fix.schema import fix_args, fix_hint
 from solver.location import Locator, Path, format_path
 from solver.model import Inventory, Settings
 from solver.report import Assignment, MachineResolution, Resolution
@@ -291,6 +292,7 @@ class Plan:
         prio: int | None = None,
     ) -> Node | None:
         own: int | None = None
+        given = path  # the definition, override wrappers included (what a fix removes)
         while _is_override(raw):
             if own is None:
                 own = int(raw["priority"])
@@ -319,10 +321,13 @@ class Plan:
                         f"`{_nix_type(opt)}'",
                         path=format_path(path),
                         location=self.locator.locate(path, "value"),
-                        hint=f"write {_nix_type(opt)} here"
-                        + (f" ({opt.description})" if opt.description else "")
-                        + "; the value is ignored for the rest of the check",
-                        args={"option": option, "type": _nix_type(opt)},
+                        hint=fix_hint(
+                            f"write {_nix_type(opt)} here"
+                            + (f" ({opt.description})" if opt.description else "")
+                            + "; the value is ignored for the rest of the check",
+                            None,
+                        ),
+                        args={"option": option, "type": _nix_type(opt), **fix_args(given, None)},
                         **ctx,
                     )
                 )
@@ -339,7 +344,7 @@ class Plan:
                     if key in opts:
                         child_opt = opts[key]
                     elif not opt.freeform:
-                        self._unknown(path, key, option, opts, ctx)
+                        self._unknown(path, key, option, opts, ctx, raw, legacy)
                         continue
                 child = self._walk(
                     v,
@@ -358,7 +363,14 @@ class Plan:
         return Node("scalar", p, path, value=raw)
 
     def _unknown(
-        self, path: Path, key: str, option: str, opts: dict[str, OptionSpec], ctx: dict[str, str]
+        self,
+        path: Path,
+        key: str,
+        option: str,
+        opts: dict[str, OptionSpec],
+        ctx: dict[str, str],
+        parent: dict[str, Any],
+        legacy: bool,
     ) -> None:
         from solver.render.suggest import did_you_mean
 
@@ -367,6 +379,15 @@ class Plan:
         hint = f'did you mean "{close[0]}"? ' if close else ""
         hint += f"options here: {known}"
         p = (*path, key)
+        # the local fix: the did-you-mean name when it is free and the value is valid there
+        # (read again under that name, it gives no finding); else the key goes
+        new: str | None = None
+        if close and close[0] not in parent:
+            before = len(self.diagnostics)
+            self._walk(parent[key], opts[close[0]], (*path, close[0]), option, ctx, legacy)
+            if len(self.diagnostics) == before:
+                new = close[0]
+            del self.diagnostics[before:]
         self.diagnostics.append(
             Diagnostic(
                 code="unknown-setting",
@@ -374,8 +395,8 @@ class Plan:
                 message=f"The option `{option}.{format_path((key,))}' does not exist.",
                 path=format_path(p),
                 location=self.locator.locate(p, "key"),
-                hint=hint,
-                args={"option": f"{option}.{format_path((key,))}"},
+                hint=fix_hint(hint, new),
+                args={"option": f"{option}.{format_path((key,))}", **fix_args(p, new)},
                 **ctx,
             )
         )
@@ -446,7 +467,7 @@ class Plan:
                 if key in opts:
                     child_opt = opts[key]
                 elif not root_opt.freeform:
-                    self._unknown(bpath, key, option, opts, ctx)
+                    self._unknown(bpath, key, option, opts, ctx, body, info.legacy)
                     continue
             child = self._walk(
                 v,

@@ -46,7 +46,11 @@ def test_unknown_machine(tmp_path: Path) -> None:
     assert d.severity == "error"
     assert d.path == "instances.sshd.roles.server.machines.sarah"
     assert where(d) == (4, 59)
-    assert d.hint == 'did you mean the machine "sara"?'
+    # the fix `inventory-solver fix` applies, said without running the repair
+    assert (
+        d.hint
+        == "did you mean the machine \"sara\"? (fix: rename to 'sara'; run `inventory-solver fix`)"
+    )
     assert d.machine == "sarah" and d.instance == "sshd" and d.role == "server"
 
 
@@ -61,7 +65,10 @@ def test_unknown_machine_that_is_a_tag(tmp_path: Path) -> None:
         """,
     )
     d = only(diags, "unknown-machine")
-    assert d.hint == '"all" is a tag, not a machine; use roles.server.tags.all'
+    assert d.hint == (
+        '"all" is a tag, not a machine; use roles.server.tags.all '
+        "(fix: move it to the role's tags; run `inventory-solver fix`)"
+    )
 
 
 def test_unknown_tag_has_clan_wording_and_available_tags(tmp_path: Path) -> None:
@@ -111,7 +118,10 @@ def test_unknown_role(tmp_path: Path) -> None:
         "Instance: 'instances.borgbackup' uses the following roles: [\"clients\"]"
     )
     assert 'only defines roles: ["client","server"]' in d.message
-    assert d.hint == 'did you mean the role "client"?'
+    assert (
+        d.hint
+        == "did you mean the role \"client\"? (fix: rename to 'client'; run `inventory-solver fix`)"
+    )
 
 
 def test_unknown_module_clan_core(tmp_path: Path) -> None:
@@ -134,7 +144,9 @@ def test_unknown_module_clan_core(tmp_path: Path) -> None:
     assert d.message == "clan-core doesn't provide clan-module with name 'borgbakup'."
     assert d.path == "instances.backup.module.name"
     assert where(d) == (5, 26)
-    assert d.hint == 'did you mean the module "borgbackup"?'
+    assert d.hint == (
+        "did you mean the module \"borgbackup\"? (fix: rename to 'borgbackup'; run `inventory-solver fix`)"
+    )
 
 
 def test_unknown_module_defaults_to_instance_name(tmp_path: Path) -> None:
@@ -380,7 +392,10 @@ def test_role_machines_as_list(tmp_path: Path) -> None:
     )
     report = solver.check(str(f))
     d = only(report.diagnostics, "role-machines-list")
-    assert d.hint == 'write the machines as an attribute set: {"jon": {}}'
+    assert d.hint == (
+        'write the machines as an attribute set: {"jon": {}} '
+        "(fix: write it as an attribute set; run `inventory-solver fix`)"
+    )
     assert where(d) == (3, 59)
     assert report.resolution.instances["sshd"].roles["server"].members == ["jon"]
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from solver.fix.actions import Action, Repair
-from solver.fix.diff import repo_relative, unified_diff
+from solver.fix.diff import _opcodes, repo_relative, unified_diff
 from solver.fix.edits import EditConflict, EditPlan, plan_edits
 from solver.fix.write import NotWritten, write_files
 from solver.read import Loaded, load
@@ -412,6 +412,25 @@ def test_overlapping_edits_are_refused(tmp_path: Path, monkeypatch: pytest.Monke
     )
     with pytest.raises(EditConflict, match=r"overlap in inventory\.json:11"):
         plan_edits(repair, loaded)
+
+
+def test_a_binding_that_overrides_another_with_update_is_not_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    nix = """\
+let
+  common = { port = 1; mtu = 2; };
+in
+{
+  instances.wg.roles.peer.settings = common // { port = 3; };
+}
+"""
+    _repo(tmp_path, {"inventory.nix": nix}, monkeypatch)
+    path = ("instances", "wg", "roles", "peer", "settings", "port")
+    plan, _ = _plan("inventory.nix", Action(kind="remove", path=path))
+    assert plan.edits == []
+    [skipped] = plan.not_applied
+    assert "overrides another one with `//' at inventory.nix:5" in skipped.reason
 
 
 def test_diff_is_unified_and_relative_to_the_repository(
@@ -819,5 +838,42 @@ def test_generated_renames_and_moves_read_back(
         loaded = load(target)
         plan = plan_edits(Repair(actions=tuple(actions)), loaded)
         assert plan.not_applied == []
+        # the diff compared only around the edits is a patch from the old to the new text
+        new = plan.edited()
+        diff = unified_diff(plan.texts, new, {f: "x" for f in new}, plan.edits)
+        for f in new:
+            assert _opcodes(plan.texts[f], new[f], [e for e in plan.edits if e.file == f])
+            assert _patched(plan.texts[f], diff) == new[f]
         write_files(plan.texts, plan.edited(), str(root))
         assert load(target).data == want, (name, (root / name).read_text())
+
+
+def _patched(old: str, diff: str) -> str:
+    """`old` with the unified `diff` (one file) applied, every context line checked."""
+    import re
+
+    lines = old.splitlines(keepends=True)
+    out: list[str] = []
+    pos = 0
+    last = ""
+    for line in diff.splitlines(keepends=True)[2:]:
+        m = re.match(r"@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@", line)
+        if m:
+            start = int(m.group(1)) - (0 if m.group(2) != "0" else -1) - 1
+            out += lines[pos:start]
+            pos = start
+            continue
+        if line.startswith("\\"):
+            if last == "+":
+                out[-1] = out[-1].rstrip("\n")
+            continue
+        last = line[0]
+        if line[0] == " ":
+            assert lines[pos] == line[1:] or lines[pos] + "\n" == line[1:]
+            out.append(lines[pos])
+            pos += 1
+        elif line[0] == "-":
+            pos += 1
+        else:
+            out.append(line[1:])
+    return "".join(out + lines[pos:])

@@ -328,6 +328,7 @@ def broken(draw: st.DrawFn) -> dict[str, Any]:
                     "class",
                     "role-typo",
                     "module-typo",
+                    "key-typo",
                 ]
             ),
             min_size=1,
@@ -381,6 +382,21 @@ def broken(draw: st.DrawFn) -> dict[str, Any]:
             "module": {"name": draw(st.sampled_from(["monitorin", "monitoringg", "Monitoring"]))},
             "roles": {draw(st.sampled_from(["client", "clients"])): {"tags": ["all"]}},
         }
+    if "key-typo" in mistakes:
+        # a typo in a settings key (renamed, unless the right key then conflicts) and in
+        # an inventory key (renamed when the right key is free, else removed)
+        m = draw(pick)
+        wrong = draw(st.sampled_from(["prot", "mtuu"]))
+        machine_port = {"settings": {"port": 2}} if draw(st.booleans()) else {}
+        instances["wg3"] = {
+            "module": {"name": "wireguard"},
+            "roles": {"controller": {"machines": {m: machine_port}, "settings": {wrong: 1}}},
+        }
+        key = draw(st.sampled_from(["tag", "descripton", "machineclass"]))
+        if key == "tag" and draw(st.booleans()):
+            machines[m]["tag"] = machines[m].pop("tags")
+        else:
+            machines[m][key] = {"descripton": "db", "machineclass": "nixos"}.get(key, ["web"])
     return {"machines": machines, "instances": instances}
 
 
@@ -446,10 +462,81 @@ def test_examples_mistakes_is_repaired_in_one_go() -> None:
     assert r.fixed and not after & set(r.fixed)
     assert after <= before
     # the legacy zerotier instances have no controller: nothing to rename or drop for that
+    # the legacy `services` have no automatic fix: migrating them is the user's decision
     assert r.unfixed == (
         "min-machines@services.zerotier.net-a.roles",
         "min-machines@services.zerotier.net-b.roles",
+        "removed-option@services",
     )
-    assert "rename instances.monitor.module.name to 'monitoring'" in [
-        a.describe() for a in r.actions
+    assert after == set(r.unfixed)
+    done = [a.describe() for a in r.actions]
+    assert "rename instances.monitor.module.name to 'monitoring'" in done
+    # the schema's findings: the typo in a settings key is renamed, the rest removed
+    assert "rename instances.wg.roles.peer.settings.prot to 'port'" in done
+    assert "remove machines.web2.tag" in done  # `tags` is defined already
+    assert "remove machines.db1.machineClass" in done
+    assert "remove machines.old.system" in done
+    assert "remove instances.wg.roles.controller.settings.endpoint" in done
+
+
+def test_a_key_typo_is_renamed_when_the_right_key_is_free() -> None:
+    data = fleet()
+    data["machines"]["web2"] = {"tag": ["web"]}
+    r = repair(data)
+    assert described(r.actions) == ["rename machines.web2.tag to 'tags' (1)"]
+    assert errors(apply_actions(data, r.actions)) == set()
+
+
+def test_a_settings_key_typo_is_removed_when_the_renamed_key_would_conflict() -> None:
+    role = {"machines": {"web1": {"settings": {"port": 2}}}, "settings": {"prot": 1}}
+    data = fleet(wg={"module": {"name": "wireguard"}, "roles": {"controller": role}})
+    r = repair(data)
+    assert described(r.actions) == ["remove instances.wg.roles.controller.settings.prot (2)"]
+    data["machines"]["db1"]["descripton"] = "db"  # a second rename, which stays
+    r = repair(data)
+    assert described(r.actions) == [
+        "remove instances.wg.roles.controller.settings.prot (2)",
+        "rename machines.db1.descripton to 'description' (1)",
     ]
+    del data["machines"]["db1"]["descripton"]
+    role["settings"] = {"prot": 2}  # the same value: no conflict, the rename stays
+    r = repair(data)
+    assert described(r.actions) == [
+        "rename instances.wg.roles.controller.settings.prot to 'port' (1)"
+    ]
+
+
+def test_the_fix_checks_hint_names_is_the_one_fix_applies() -> None:
+    import re
+    from pathlib import Path
+
+    from solver.location import format_path
+    from solver.read import load
+
+    root = Path(__file__).resolve().parents[1] / "examples" / "mistakes"
+    opts = Options(clan_path=str(root), modules=[str(root / "modules.toml")])
+    loaded = load(str(root))
+    done = {(format_path(a.path), a.kind, a.new) for a in compute_repair(loaded, opts).actions}
+    said = 0
+    for d in run(loaded, opts).diagnostics:
+        m = re.search(
+            r"\(fix: (rename to '([^']*)'|remove it); run `inventory-solver fix`\)$", d.hint or ""
+        )
+        if m is None:
+            continue
+        said += 1
+        want = ("rename", m.group(2)) if m.group(2) is not None else ("remove", None)
+        assert (d.path, *want) in done, (d.code, d.path)
+    assert said >= 6
+
+
+def test_a_required_key_misspelt_is_renamed_and_fixes_both_findings() -> None:
+    data: dict[str, Any] = {"meta": {"nmae": "ok"}}
+    r = repair(data)
+    assert described(r.actions) == ["rename meta.nmae to 'name' (1)"]
+    assert r.fixed == ("unknown-key@meta.nmae", "wrong-type@meta")
+    assert errors(apply_actions(data, r.actions)) == set()
+    data = {"meta": {"nmae": "not a name!"}}  # not valid as a name: the whole meta goes
+    r = repair(data)
+    assert described(r.actions) == ["remove meta (2)"]
+    assert errors(apply_actions(data, r.actions)) == set()

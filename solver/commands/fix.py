@@ -140,7 +140,7 @@ def run_fix(
     if fmt == "json":
         click.echo(json.dumps(_as_data(plan, repair, names), indent=2, ensure_ascii=False))
     else:
-        diff = unified_diff(plan.texts, new, names)
+        diff = unified_diff(plan.texts, new, names, plan.edits)
         if diff:
             click.echo(diff, nl=False)
     for line in _notes(plan, repair):
@@ -213,7 +213,8 @@ def _as_data(plan: EditPlan, repair: Repair, names: dict[str, str]) -> dict[str,
             {"action": n.action.describe(), "path": list(n.action.path), "reason": n.reason}
             for n in plan.not_applied
         ],
-        "fixed": sorted(repair.fixed),
+        # a finding whose edit was not written is not fixed
+        "fixed": sorted(set(repair.fixed) - {f for n in plan.not_applied for f in n.action.fixes}),
         "unfixed": sorted(repair.unfixed),
         "cost": repair.cost,
     }

@@ -266,6 +266,17 @@ class Family:
         self.rules.append(Rule(atom, code, fields))
 
 
+RUN_FIX = "run `inventory-solver fix`"
+
+
+def with_fix(hint: str | None, fix: str) -> str:
+    """`hint` ending with the fix ``inventory-solver fix`` would apply (`fix`: "rename to
+    'db1'"): said only where that fix is local and known when the finding is worded, as
+    ``check`` never runs the repair."""
+    tail = f"(fix: {fix}; {RUN_FIX})"
+    return f"{hint} {tail}" if hint else tail
+
+
 def quoted_list(names: list[str]) -> str:
     """`["a","b"]`: names as clan-core's messages list them."""
     return "[" + ",".join(json.dumps(n, ensure_ascii=False) for n in names) + "]"

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from solver.diagnostics import Related, Severity
 from solver.facts import InstanceInfo, ModuleInfo
-from solver.findings.base import Draft, Family, Name, quoted_list
+from solver.findings.base import Draft, Family, Name, quoted_list, with_fix
 from solver.findings.context import Context
 from solver.location import Path, format_path
 
@@ -109,6 +109,8 @@ def unknown_machine(ctx: Context, v: RoleMachine) -> Draft:
             else f"roles.{role}.tags.{format_path((machine,))}"
         )
         hint = f'"{machine}" is a tag, not a machine; use {fix}'
+        if not info.legacy:
+            hint = with_fix(hint, "move it to the role's tags")
     else:
         close = did_you_mean(machine, ctx.machine_pool())
         hint = (
@@ -116,6 +118,8 @@ def unknown_machine(ctx: Context, v: RoleMachine) -> Draft:
             if close
             else "define it under machines, or fix the name"
         )
+        if close and _renamed(machine, close[0], _role_names(ctx, info, role), 1):
+            hint = with_fix(hint, f"rename to {close[0]!r}")
     return Draft(
         f"Role '{role}' of instance '{info.name}' - Unknown machine reference: "
         f"'{machine}' is not defined in the inventory",
@@ -125,6 +129,24 @@ def unknown_machine(ctx: Context, v: RoleMachine) -> Draft:
         role=role,
         machine=machine,
     )
+
+
+def _role_names(ctx: Context, info: InstanceInfo, role: str) -> set[str] | None:
+    """The machine names written in a role of the current shape (None: legacy)."""
+    inst = None if info.legacy else ctx.inv.instances.get(info.name)
+    r = inst.roles.get(role) if inst is not None else None
+    return set(r.machines) if r is not None else None
+
+
+def _renamed(name: str, new: str, present: set[str] | None, most: int) -> bool:
+    """Whether `inventory-solver fix` renames `name` to `new`, as far as the finding alone
+    tells: `new` is not written there already and the rename costs no more than `most`
+    (its did-you-mean distance; the other repairs cost more, solver/fix/repair.py)."""
+    from solver.render.suggest import distance
+
+    if present is None or new in present:
+        return False
+    return max(1, distance(name.casefold(), new.casefold())) <= most
 
 
 class TagMachine(NamedTuple):
@@ -253,6 +275,9 @@ def unknown_role(ctx: Context, v: Role) -> Draft:
         )
     close = did_you_mean(role, roles)
     hint = f'did you mean the role "{close[0]}"?' if close else f"use one of {quoted_list(roles)}"
+    inst = None if info.legacy else ctx.inv.instances.get(info.name)
+    if close and inst is not None and _renamed(role, close[0], set(inst.roles), 4):
+        hint = with_fix(hint, f"rename to {close[0]!r}")
     return Draft(
         msg,
         ctx.role_path(info, role),
@@ -306,6 +331,8 @@ def unknown_module(ctx: Context, v: InstanceModule) -> Draft:
         )
     elif close:
         hint = f'did you mean the module "{close[0]}"?'
+        if not info.legacy and path[-1] == "name":
+            hint = with_fix(hint, f"rename to {close[0]!r}")
     elif inp is None and not info.legacy:
         hint = 'for a module of your own flake set module.input = "self" and describe it with --modules'
     else:

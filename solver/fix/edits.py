@@ -254,6 +254,12 @@ class _Planner:
                 self.value_editable(d, "the list element")
             else:
                 self.key_editable(d, "the definition")
+            where = _overrides_at(d)
+            if where is not None:
+                raise _Skip(
+                    f"the definition overrides another one with `//' at {_where(where)}; "
+                    "removing it would bring that one back"
+                )
         out: list[TextEdit] = []
         removed = {(d.file, d.binding) for d in found}
         kept_parent = False
@@ -510,6 +516,33 @@ class _Planner:
         if k > e:
             return s, k
         return j, e
+
+
+def _overrides_at(d: Definition) -> Location | None:
+    """Where the attribute set holding the Nix binding `d` is the right side of `//`
+    (``common // { x = 1; }``): the binding hides a value of the left side. Found by
+    scanning the text back to the unmatched ``{`` (braces in strings and comments
+    between are rare enough in an inventory; a miss only loses this refusal)."""
+    if d.syntax != "nix" or d.key is None:
+        return None
+    text, depth, i = d.text, 0, d.binding[0]
+    while i > 0:
+        i -= 1
+        c = text[i]
+        if c == "}":
+            depth += 1
+        elif c == "{":
+            if depth == 0:
+                break
+            depth -= 1
+    else:
+        return None
+    j = i
+    while j > 0 and text[j - 1] in " \t\r\n(":
+        j -= 1
+    if text[max(j - 2, 0) : j] == "//":
+        return _loc(d, j - 2)
+    return None
 
 
 def _loc(d: Definition, offset: int) -> Location:

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from solver.fix.actions import Action, ActionKind, Repair
+from solver.fix.schema import action_of as schema_action
+from solver.fix.schema import as_remove
 from solver.location import Part, Path
 
 if TYPE_CHECKING:
@@ -877,7 +879,9 @@ class _Setup:
     findings: dict[tuple[str, Term], _Finding]
     to_fix: dict[tuple[str, Term], _Finding]
     cands: list[_Cand]
-    extra: list[_Cand]  # edits outside the facts (to-attrset): always taken
+    extra: list[_Cand]  # edits outside the facts (to-attrset, schema): always taken
+    no_fix: list[str]  # selected schema findings no edit fixes (inventory.services)
+    errors: set[str]  # `code@path` of the errors of the inventory as read (and the selected)
 
 
 def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Setup:
@@ -940,6 +944,22 @@ def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Set
         tup = args if isinstance(args, tuple) else (args,)
         gen.offer(f.id, code, tuple(int(x) if isinstance(x, int) else 0 for x in tup))
     extra: list[_Cand] = []
+    no_fix: list[str] = []
+    # schema findings: the value is left out before the rules run, so their fix (decided
+    # where they are worded, solver/fix/schema.py) is outside the choice
+    # (not under a value defined in several places that the reader kept one of: removing
+    # that definition would bring another in, unchecked)
+    shadowed = tuple(
+        d.path for d in loaded.notes if d.code in ("duplicate-definition", "conflicting-definition")
+    )
+    for d in [*model_diags, *plan.diagnostics]:
+        act = schema_action(d) if wanted(d) else None
+        if act is not None and any(_under(d.path, p) for p in shadowed):
+            no_fix.append(f"{d.code}@{d.path}")
+        elif act is not None:
+            extra.append(_Cand(act, targets={f"{d.code}@{d.path}"}))
+        elif wanted(d) and d.code == "removed-option":  # inventory.services: migrate by hand
+            no_fix.append(f"{d.code}@{d.path}")
     for d in model_diags:
         if d.code == "role-machines-list" and wanted(d):
             path: Path = ("instances", str(d.instance), "roles", str(d.role), "machines")
@@ -950,8 +970,112 @@ def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Set
                 )
             )
 
+    extra = _nested(extra)
     cands = sorted(gen.cands.values(), key=lambda c: c.action.sort_key())
-    return _Setup(program, plan, facts, findings, to_fix, cands, extra)
+    errors = {f.id for f in findings.values() if f.severity in ("fix", "error")}
+    errors |= {
+        f"{d.code}@{d.path}"
+        for d in [*model_diags, *plan.diagnostics, *loaded.notes]
+        if d.severity == "error" or wanted(d)
+    }
+    return _Setup(program, plan, facts, findings, to_fix, cands, extra, no_fix, errors)
+
+
+def _verify_renames(
+    loaded: Loaded,
+    opts: Options,
+    actions: tuple[Action, ...],
+    alternatives: tuple[tuple[Action, ...], ...],
+    expected: set[str],
+) -> tuple[tuple[Action, ...], tuple[tuple[Action, ...], ...]]:
+    """A schema rename (solver/fix/schema.py) brings the value back into the check: keep a
+    rename only if the repaired inventory has no error but the `expected` ones (those of
+    the inventory as read that the repair leaves; removing the keys instead gives exactly
+    those, as the values were left out of the check). One more `check` when the repair
+    renames a schema key the rules read; when that finds something new, one per rename (each with the
+    others removed), and one for the renames kept together."""
+    from solver.fix.schema import SCHEMA_CODES, inert
+
+    def schema_rename(a: Action) -> bool:
+        return (
+            a.kind == "rename"
+            and any(f.split("@", 1)[0] in SCHEMA_CODES for f in a.fixes)
+            and not inert(a)  # a key no rule reads: nothing to check
+        )
+
+    renames = [a for a in actions if schema_rename(a)]
+    if not renames or _errors_after(loaded, opts, actions) <= expected:
+        return actions, alternatives
+
+    def keeping(acts: tuple[Action, ...], kept: set[Path]) -> tuple[Action, ...]:
+        return tuple(
+            sorted(
+                (as_remove(a) if schema_rename(a) and a.path not in kept else a for a in acts),
+                key=Action.sort_key,
+            )
+        )
+
+    kept: set[Path] = set()
+    if len(renames) > 1:
+        kept = {
+            a.path
+            for a in renames
+            if _errors_after(loaded, opts, keeping(actions, {a.path})) <= expected
+        }
+        if kept and not _errors_after(loaded, opts, keeping(actions, kept)) <= expected:
+            kept = set()
+    return keeping(actions, kept), tuple(keeping(alt, kept) for alt in alternatives)
+
+
+def _errors_after(loaded: Loaded, opts: Options, actions: Iterable[Action]) -> set[str]:
+    """The errors (`code@path`) `check` reports once `actions` are applied to the data."""
+    from dataclasses import replace
+
+    from solver.api import run
+    from solver.fix.apply_data import ApplyError, apply_actions
+
+    try:
+        data = apply_actions(loaded.data, actions)
+    except ApplyError:  # pragma: no cover - the actions come from this inventory
+        return {"\U0010ffff"}
+    report = run(replace(loaded, data=data), replace(opts, resolve=False, settings=False))
+    return {f"{d.code}@{d.path}" for d in report.diagnostics if d.severity == "error"}
+
+
+def _nested(extra: list[_Cand]) -> list[_Cand]:
+    """The edits outside the choice, one per path (a finding whose fix is another's: the
+    same edit fixes both), and none inside a removal (which fixes what is inside too)."""
+    by_key: dict[tuple[str, str, str, str], _Cand] = {}
+    for c in extra:
+        k = c.action.sort_key()
+        if k in by_key:
+            by_key[k].targets |= c.targets
+        else:
+            by_key[k] = _Cand(c.action, targets=set(c.targets))
+    out = list(by_key.values())
+    removed = [c for c in out if c.action.kind == "remove"]
+    keep: list[_Cand] = []
+    for c in out:
+        outer = min(
+            (
+                r
+                for r in removed
+                if len(r.action.path) < len(c.action.path)
+                and c.action.path[: len(r.action.path)] == r.action.path
+            ),
+            key=lambda r: len(r.action.path),
+            default=None,
+        )
+        if outer is None:
+            keep.append(c)
+        else:
+            outer.targets |= c.targets
+    return sorted(keep, key=lambda c: c.action.sort_key())
+
+
+def _under(path: str, top: str) -> bool:
+    """Whether the formatted `path` is `top` or inside it."""
+    return path == top or path.startswith((top + ".", top + "["))
 
 
 def candidates(
@@ -961,7 +1085,10 @@ def candidates(
     findings (`code@path`) to fix: what a brute-force search would enumerate."""
     st = _setup(loaded, opts, select)
     acts = [c.action for c in st.cands] + [c.action for c in st.extra]
-    return acts, sorted({f.id for f in st.to_fix.values()})
+    # a schema rename is checked against removing the key instead (_verify_renames)
+    acts += [as_remove(c.action) for c in st.extra if c.action.kind == "rename"]
+    fixing = {f.id for f in st.to_fix.values()} | {t for c in st.extra for t in c.targets}
+    return acts, sorted(fixing)
 
 
 def compute_repair(loaded: Loaded, opts: Options, select: frozenset[str] | None = None) -> Repair:
@@ -1040,10 +1167,12 @@ def _compute(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> Re
     chosen_sets = [m.chosen for m in models] if models else [[]]
     actions = actions_of(chosen_sets[0], True)
     alternatives = tuple(actions_of(ch, False) for ch in chosen_sets[1 : MAX_ALTERNATIVES + 1])
+    expected = st.errors - set(fixed)
+    actions, alternatives = _verify_renames(loaded, opts, actions, alternatives, expected)
     return Repair(
         actions=actions,
         cost=sum(a.cost for a in actions),
         alternatives=alternatives,
         fixed=tuple(sorted(fixed)),
-        unfixed=tuple(sorted(remaining & fix_ids)),
+        unfixed=tuple(sorted((remaining & fix_ids) | set(st.no_fix))),
     )
