@@ -156,8 +156,8 @@ def run_fix(
                 click.echo("written before that: " + ", ".join(exc.written), err=True)
             return EXIT_UNUSABLE
         click.echo(
-            f"inventory-solver: fixed {len(plan.applied)} "
-            f"{'edit' if len(plan.applied) == 1 else 'edits'} in "
+            f"inventory-solver: applied {len(plan.applied)} "
+            f"{'edit' if len(plan.applied) == 1 else 'edits'} to "
             + ", ".join(names[f] for f in written),
             err=True,
         )
