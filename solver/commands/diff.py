@@ -147,7 +147,7 @@ class Side:
         return {"rev": self.rev or "working tree", "commit": self.commit}
 
 
-def _check(path: str, kw: dict[str, Any]) -> Any:
+def _check(path: str, kw: dict[str, Any], view: Any = None) -> Any:
     from solver.runner import execute
 
     select, ignore_codes = code_selection(kw.get("select", ()), kw.get("ignore_codes", ()))
@@ -162,6 +162,7 @@ def _check(path: str, kw: dict[str, Any]) -> Any:
             no_cache=True,
             resolve=True,
             settings=True,
+            view=view,
         )
     )
 
@@ -197,18 +198,24 @@ def _prepare(side: Side, repo: str, rel: str, tmp: str) -> tuple[str | None, Any
 
 
 def _snapshot_at(side: Side, clan: str | None, files: Any, kw: dict[str, Any]) -> Any:
-    from solver.changes import Snapshot, snapshot
+    from solver.changes import Snapshot, finding, view
     from solver.errors import InputError
 
     if clan is None:
         return Snapshot()
+    got: list[Snapshot] = []
     try:
-        return snapshot(_check(clan, kw), files)
+        # the comparison's data straight from the atoms (no resolution objects); the
+        # findings from the report, after the project config applied to them
+        report = _check(clan, kw, lambda ctx, plan: got.append(view(ctx, plan)))
     except InputError:
         click.echo(
             f"inventory-solver: the clan cannot be read at {side.describe()['rev']}:", err=True
         )
         raise
+    snap = got[0] if got else Snapshot()
+    snap.findings = [finding(d, files) for d in report.diagnostics]
+    return snap
 
 
 def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str, Any]) -> Any:
