@@ -6,6 +6,7 @@ must stay exact when merged settings are shared between machines."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +156,25 @@ def test_serialised_view_keeps_shared_values_apart_from_changed_ones() -> None:
         (c.machine, c.path, c.old, c.new) for c in direct
     ]
     assert {c.machine for c in direct} == {"m1", "m2", "m3", "mac"}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
+def test_the_base_is_checked_in_parallel_only_when_a_cpu_is_free(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from solver.commands.diff import parallel
+
+    monkeypatch.delenv("INVENTORY_SOLVER_DIFF_SERIAL", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.5, 0.5))
+    assert parallel()
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.9, 2.5, 2.0))  # two CPUs, both busy
+    assert not parallel()
+    monkeypatch.setenv("INVENTORY_SOLVER_DIFF_SERIAL", "0")
+    assert parallel()
+    monkeypatch.setenv("INVENTORY_SOLVER_DIFF_SERIAL", "1")
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert not parallel()
+    monkeypatch.delenv("INVENTORY_SOLVER_DIFF_SERIAL")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0}, raising=False)
+    assert not parallel()  # one CPU

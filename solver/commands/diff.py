@@ -218,10 +218,34 @@ def _snapshot_at(side: Side, clan: str | None, files: Any, kw: dict[str, Any]) -
     return snap
 
 
+def parallel() -> bool:
+    """Whether to check the base in a forked child while this process checks the target:
+    only when a CPU is free (fewer runnable processes over the last minute than CPUs
+    minus one); on a busy machine the two checks would only take turns, and the child's
+    sending of its data back costs more than it saves. ``INVENTORY_SOLVER_DIFF_SERIAL=1``
+    never forks, ``=0`` always does (where fork exists)."""
+    forced = os.environ.get("INVENTORY_SOLVER_DIFF_SERIAL")
+    if not hasattr(os, "fork") or (forced and forced != "0"):
+        return False
+    if forced == "0":
+        return True
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    if cpus < 2:
+        return False
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return True
+    return load <= cpus - 1
+
+
 def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str, Any]) -> Any:
-    """(base snapshot, target snapshot). The base is checked in a forked child while this
-    process checks the target (two checks in about the time of one on two cores); the
-    child sends back the snapshot's plain data. Without fork, or when the child fails, the
+    """(base snapshot, target snapshot). When a CPU is free (:func:`parallel`), the base
+    is checked in a forked child while this process checks the target (two checks in
+    about the time of one on two cores); the child sends back the snapshot's plain data. Without fork, or when the child fails, the
     base is checked here (which also gives the usual messages for unusable input)."""
     from solver.changes import Snapshot
 
@@ -229,11 +253,7 @@ def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str,
     target_clan, target_files = _prepare(target, repo, rel, tmp)
     pid = -1
     rfd = -1
-    if (
-        base_clan is not None
-        and hasattr(os, "fork")
-        and not os.environ.get("INVENTORY_SOLVER_DIFF_SERIAL")
-    ):
+    if base_clan is not None and parallel():
         rfd, wfd = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
