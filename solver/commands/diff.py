@@ -218,6 +218,51 @@ def _snapshot_at(side: Side, clan: str | None, files: Any, kw: dict[str, Any]) -
     return snap
 
 
+def same_inputs(
+    reads: list[tuple[str, list[Any]]], target_root: str, base_root: str, rel: str
+) -> bool:
+    """Whether the base's files give the readers exactly what the target's gave them:
+    every file read, folder listed, path probed or refused (`reads`: the records of the
+    target's check, :func:`solver.cache.note_reads`) comes out the same under
+    `base_root`, and so does the search for the ``flake.lock`` that picks the catalogue.
+    The two sides are then the same clan and the base need not be checked. Records of
+    folders outside the target (a clan-core in the Nix store, named by that same
+    flake.lock) are the same for both sides; a reader confined to anything but the
+    target's root (a nested repository) gives no answer here (False)."""
+    from solver.files import Entry, Files
+
+    t_root, b_root = os.path.realpath(target_root), os.path.realpath(base_root)
+
+    def inside(path: str) -> bool:
+        return path == t_root or path.startswith(t_root + os.sep)
+
+    def mapped(path: str) -> str:
+        return b_root + path[len(t_root) :] if inside(path) else path
+
+    if not reads:
+        return False
+    for root, entries in reads:
+        if not inside(root):
+            continue
+        if root != t_root:
+            return False
+        moved = [Entry(e.kind, mapped(e.path), e.digest) for e in entries]
+        if not Files(b_root).still_valid(moved):
+            return False
+    # solver.catalogue.source.find_lock: the nearest flake.lock from the clan upward
+    here = os.path.join(t_root, rel) if rel else t_root
+    while True:
+        a, b = os.path.join(here, "flake.lock"), mapped(os.path.join(here, "flake.lock"))
+        if os.path.isfile(a) != os.path.isfile(b):
+            return False
+        if os.path.isfile(a):
+            with open(a, "rb") as fa, open(b, "rb") as fb:
+                return fa.read() == fb.read()
+        if here == t_root or os.path.dirname(here) == here:
+            return True
+        here = os.path.dirname(here)
+
+
 def parallel() -> bool:
     """Whether to check the base in a forked child while this process checks the target:
     only when a CPU is free (fewer runnable processes over the last minute than CPUs
@@ -275,7 +320,21 @@ def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str,
                 os._exit(status)
         os.close(wfd)
     try:
+        from solver import cache
+
+        seen = len(cache.RUN.reads)
+        unrecorded = cache.RUN.unrecorded
         new = _snapshot_at(target, target_clan, target_files, kw)
+        if (
+            base_clan is not None
+            and target_clan is not None
+            and not unrecorded
+            and not cache.RUN.unrecorded
+            and target_files.root is not None
+            and base_files.root is not None
+            and same_inputs(cache.RUN.reads[seen:], target_files.root, base_files.root, rel)
+        ):
+            return new, new  # the same files: the same clan (the child, if any, is killed)
         old: Snapshot | None = None
         if pid > 0:
             with os.fdopen(rfd, "rb") as fh:
