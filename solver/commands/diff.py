@@ -322,14 +322,19 @@ def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str,
     try:
         from solver import cache
 
+        # what the target's check reads (solver.cache.note_reads): its records, and
+        # whether a reader kept none
         seen = len(cache.RUN.reads)
-        unrecorded = cache.RUN.unrecorded
-        new = _snapshot_at(target, target_clan, target_files, kw)
+        before, cache.RUN.unrecorded = cache.RUN.unrecorded, False
+        try:
+            new = _snapshot_at(target, target_clan, target_files, kw)
+        finally:
+            unrecorded = cache.RUN.unrecorded
+            cache.RUN.unrecorded = before or unrecorded
         if (
             base_clan is not None
             and target_clan is not None
             and not unrecorded
-            and not cache.RUN.unrecorded
             and target_files.root is not None
             and base_files.root is not None
             and same_inputs(cache.RUN.reads[seen:], target_files.root, base_files.root, rel)
