@@ -473,9 +473,9 @@ def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = diff_cmd._check
 
-    def counted(path: str, kw: dict[str, Any], view: Any = None) -> Any:
+    def counted(path: str, kw: dict[str, Any], view: Any = None, plain: bool = False) -> Any:
         seen.append(path)
-        return real(path, kw, view)
+        return real(path, kw, view, plain)
 
     monkeypatch.setattr(diff_cmd, "_check", counted)
     return seen
@@ -532,3 +532,12 @@ def test_a_flake_lock_on_one_side_only_is_compared(
         lock.unlink()
     code, _ = run("HEAD", "--clan", "cj")
     assert code == 0 and len(checks) == 2
+
+
+def test_an_unchanged_clan_that_cannot_be_read_still_exits_2(repo: Path, checks: list[str]) -> None:
+    (repo / "cj" / "inventory.json").write_text('{"machines": {"a": ')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "broken")
+    res = CliRunner().invoke(get_cli(), ["diff", "HEAD", "--clan", "cj"])
+    assert res.exit_code == 2
+    assert "cannot be read at working tree" in res.output

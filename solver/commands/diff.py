@@ -147,7 +147,7 @@ class Side:
         return {"rev": self.rev or "working tree", "commit": self.commit}
 
 
-def _check(path: str, kw: dict[str, Any], view: Any = None) -> Any:
+def _check(path: str, kw: dict[str, Any], view: Any = None, plain: bool = False) -> Any:
     from solver.runner import execute
 
     select, ignore_codes = code_selection(kw.get("select", ()), kw.get("ignore_codes", ()))
@@ -160,8 +160,8 @@ def _check(path: str, kw: dict[str, Any], view: Any = None) -> Any:
             rules=tuple(kw.get("rules", ())),
             config_file=kw.get("config_file"),
             no_cache=True,
-            resolve=True,
-            settings=True,
+            resolve=not plain,
+            settings=not plain,
             view=view,
         )
     )
@@ -216,6 +216,33 @@ def _snapshot_at(side: Side, clan: str | None, files: Any, kw: dict[str, Any]) -
     snap = got[0] if got else Snapshot()
     snap.findings = [finding(d, files) for d in report.diagnostics]
     return snap
+
+
+def _reads(clan: str) -> list[tuple[str, list[Any]]]:
+    """What reading the clan at `clan` reads (its reader's record, by root); nothing when
+    it cannot be read (the check then says why)."""
+    from solver.errors import InputError
+    from solver.files import find_root
+    from solver.read import load
+
+    try:
+        loaded = load(clan)
+    except InputError:
+        return []
+    return [(find_root(clan), loaded.reads)] if loaded.reads else []
+
+
+def _plain_check(side: Side, clan: str, kw: dict[str, Any]) -> None:
+    """`check` of one side without the resolution: only its errors matter (exit 2)."""
+    from solver.errors import InputError
+
+    try:
+        _check(clan, kw, plain=True)
+    except InputError:
+        click.echo(
+            f"inventory-solver: the clan cannot be read at {side.describe()['rev']}:", err=True
+        )
+        raise
 
 
 def same_inputs(
@@ -296,6 +323,17 @@ def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str,
 
     base_clan, base_files = _prepare(base, repo, rel, tmp)
     target_clan, target_files = _prepare(target, repo, rel, tmp)
+    if (
+        base_clan is not None
+        and target_clan is not None
+        and target_files.root is not None
+        and base_files.root is not None
+        and same_inputs(_reads(target_clan), target_files.root, base_files.root, rel)
+    ):
+        # the same files: the same clan, and no change. The target is still checked
+        # (without the resolution), so that a clan that cannot be used says so as usual.
+        _plain_check(target, target_clan, kw)
+        return Snapshot(), Snapshot()
     pid = -1
     rfd = -1
     if base_clan is not None and parallel():
