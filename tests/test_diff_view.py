@@ -159,7 +159,7 @@ def test_serialised_view_keeps_shared_values_apart_from_changed_ones() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork on this system")
-def test_the_base_is_checked_in_parallel_only_when_a_cpu_is_free(
+def test_the_base_is_checked_in_parallel_only_when_the_cpus_are_not_all_busy(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from solver.commands.diff import parallel
@@ -167,6 +167,8 @@ def test_the_base_is_checked_in_parallel_only_when_a_cpu_is_free(
     monkeypatch.delenv("INVENTORY_SOLVER_DIFF_SERIAL", raising=False)
     monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1}, raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (0.3, 0.5, 0.5))
+    assert parallel()
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.2, 1.0, 1.0))  # one CPU free
     assert parallel()
     monkeypatch.setattr(os, "getloadavg", lambda: (2.9, 2.5, 2.0))  # two CPUs, both busy
     assert not parallel()

@@ -292,9 +292,9 @@ def same_inputs(
 
 def parallel() -> bool:
     """Whether to check the base in a forked child while this process checks the target:
-    only when a CPU is free (fewer runnable processes over the last minute than CPUs
-    minus one); on a busy machine the two checks would only take turns, and the child's
-    sending of its data back costs more than it saves. ``INVENTORY_SOLVER_DIFF_SERIAL=1``
+    only when the CPUs are not all busy (fewer runnable processes over the last minute
+    than CPUs); on a saturated machine the two checks would only take turns, and the
+    child's sending of its data back is extra work. ``INVENTORY_SOLVER_DIFF_SERIAL=1``
     never forks, ``=0`` always does (where fork exists)."""
     forced = os.environ.get("INVENTORY_SOLVER_DIFF_SERIAL")
     if not hasattr(os, "fork") or (forced and forced != "0"):
@@ -311,7 +311,7 @@ def parallel() -> bool:
         load = os.getloadavg()[0]
     except (AttributeError, OSError):
         return True
-    return load <= cpus - 1
+    return load < cpus
 
 
 def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str, Any]) -> Any:
