@@ -96,3 +96,68 @@ def test_diff_vs_check(
     rounds = 1 if size == "100k" else 3
     code = benchmark.pedantic(run, rounds=rounds, iterations=1)
     assert code in (0, 1)
+
+
+def _timed(cmd: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float]:
+    """(wall, CPU user+sys of the process and its children) of one run of `cmd`."""
+    import resource
+    import time
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+@pytest.mark.parametrize("size", sized("10k"))
+def test_diff_vs_check_interleaved(
+    benchmark: Any, repos: Callable[[str], Path], size: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One run each of `check`, `diff HEAD` (in one process, and with the base checked in
+    a forked child) and `diff HEAD` of an unchanged work tree, in turn, several rounds:
+    on a shared machine the load changes between runs, so only runs side by side compare.
+    Wall and CPU time per run go to `extra_info` (and are printed with `-s`)."""
+    repo = repos(size)
+    same = repo.parent / f"same-{size}"
+    if not same.exists():
+        subprocess.run(["git", "clone", "-q", str(repo), str(same)], check=True, env=_env())
+    env = _env()
+    variants: dict[str, tuple[list[str], Path, dict[str, str]]] = {
+        "check": ([BIN, "check", "inventory.json"], repo, env),
+        "diff (one process)": (
+            [BIN, "diff", "HEAD"],
+            repo,
+            {**env, "INVENTORY_SOLVER_DIFF_SERIAL": "1"},
+        ),
+        "diff (forked base)": (
+            [BIN, "diff", "HEAD"],
+            repo,
+            {**env, "INVENTORY_SOLVER_DIFF_SERIAL": "0"},
+        ),
+        "diff, unchanged tree": ([BIN, "diff", "HEAD"], same, env),
+    }
+    for cmd, cwd, e in variants.values():  # warm-up
+        _timed(cmd, cwd, e)
+    got: dict[str, list[tuple[float, float]]] = {k: [] for k in variants}
+
+    def one_round() -> None:
+        for name, (cmd, cwd, e) in variants.items():
+            got[name].append(_timed(cmd, cwd, e))
+
+    benchmark.group = f"diff-interleaved-{size}"
+    benchmark.pedantic(one_round, rounds=3, iterations=1)
+    base = got["check"]
+    lines = []
+    for name, runs in got.items():
+        ratios = [w / c[0] for (w, _), c in zip(runs, base, strict=True)]
+        benchmark.extra_info[name] = [[round(w, 3), round(c, 3)] for w, c in runs]
+        lines.append(
+            f"{name}: wall {min(w for w, _ in runs):.2f}-{max(w for w, _ in runs):.2f} s, "
+            f"CPU {min(c for _, c in runs):.2f}-{max(c for _, c in runs):.2f} s, "
+            f"{min(ratios):.1f}-{max(ratios):.1f}x check (same round)"
+        )
+    with capsys.disabled():
+        print("\n" + "\n".join(lines))

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from solver.changes import Diff
     from solver.config import Config
     from solver.facts import SideTable
+    from solver.findings.context import Context
     from solver.model import Inventory
     from solver.policy_source import Source
     from solver.settings import Plan
@@ -87,6 +88,10 @@ class Options:
     policy_timeout: float = 5.0
     fanout_limit: int = 1_000_000  # memberships above which a `fanout` warning is given
     timings: Timings = field(default_factory=Timings)
+    # called with the results' context (atoms, names) and the settings plan (None unless
+    # `settings`) instead of building the resolution: the report's resolution is then
+    # empty and the caller reads what it needs from the atoms (`diff`: solver.changes.view)
+    view: Callable[[Context, Plan | None], None] | None = None
 
 
 def _load(source: str | os.PathLike[str] | dict[str, Any] | None, timings: Timings) -> Loaded:
@@ -218,9 +223,13 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
             from solver.catalogue.source import soften_stand_in
 
             diags = soften_stand_in(diags, inv, catalogue.core_inputs, *prepared.stand_in)
-        resolution = builder.resolution() if opts.resolve else None
-        if resolution is not None and opts.settings:
-            settings_plan.fill(resolution)
+        if opts.view is not None:
+            opts.view(builder, settings_plan if opts.settings else None)
+            resolution = None
+        else:
+            resolution = builder.resolution() if opts.resolve else None
+            if resolution is not None and opts.settings:
+                settings_plan.fill(resolution)
     from solver.coverage import coverage_of
 
     return make_report(
@@ -320,6 +329,7 @@ class CheckOptions:
     select: Sequence[str] | None = None  # --select: only these codes (fnmatch patterns)
     ignore_codes: Sequence[str] = ()  # --ignore: not these codes (fnmatch patterns)
     no_nix: bool = False  # never run `nix` to locate the pinned clan-core
+    view: Callable[[Context, Plan | None], None] | None = None  # see Options.view
 
 
 @dataclass
@@ -413,6 +423,7 @@ def _configured(
         clan_core=opts.clan_core or cfg.clan_core,
         no_nix=opts.no_nix,
         clan_path=None if isinstance(source, dict) else (source or "."),
+        view=opts.view,
     )
     with collector_paused():
         if isinstance(source, dict):

@@ -15,10 +15,14 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from solver.diagnostics import SEVERITY_RANK, Diagnostic
 from solver.report import Report, Via
+
+if TYPE_CHECKING:
+    from solver.findings.context import Context
+    from solver.settings import Plan
 
 VERSION = 1
 
@@ -196,27 +200,24 @@ class Snapshot:
     findings: list[Finding] = field(default_factory=list)
 
     def to_bytes(self) -> bytes:
-        import orjson
+        """The snapshot for a process of the same interpreter (`diff`'s forked child):
+        `marshal`, which keeps shared objects shared (merged settings, see :func:`view`)
+        and loads several times faster than JSON."""
+        import marshal
 
-        return orjson.dumps(
-            {
-                "machines": {n: [c, list(t)] for n, (c, t) in self.machines.items()},
-                "instances": {n: [m, e] for n, (m, e) in self.instances.items()},
-                "assignments": [[*k, list(v), s] for k, (v, s) in self.assignments.items()],
-                "findings": [list(f.__dict__.values()) for f in self.findings],
-            }
-        )
+        findings = [tuple(f.__dict__.values()) for f in self.findings]
+        return marshal.dumps((self.machines, self.instances, self.assignments, findings))
 
     @classmethod
     def from_bytes(cls, data: bytes) -> Snapshot:
-        import orjson
+        import marshal
 
-        d = orjson.loads(data)
+        machines, instances, assignments, findings = marshal.loads(data)
         return cls(
-            machines={n: (c, tuple(t)) for n, (c, t) in d["machines"].items()},
-            instances={n: (m, e) for n, (m, e) in d["instances"].items()},
-            assignments={(i, r, m): (tuple(v), s) for i, r, m, v, s in d["assignments"]},
-            findings=[Finding(*f) for f in d["findings"]],
+            machines=machines,
+            instances=instances,
+            assignments=assignments,
+            findings=[Finding(*f) for f in findings],
         )
 
 
@@ -235,8 +236,92 @@ def snapshot(report: Report, files: FileMap | None = None) -> Snapshot:
             for n, i in res.instances.items()
         },
         assignments=_assignments(report),
-        findings=[_finding(d, fm) for d in report.diagnostics],
+        findings=[finding(d, fm) for d in report.diagnostics],
     )
+
+
+def view(ctx: Context, plan: Plan | None) -> Snapshot:
+    """What :func:`snapshot` takes from a report's resolution, built straight from the
+    shown atoms of one solve (`ctx`) and the settings plan: no resolution objects, and
+    one merged-settings object per distinct list of settings sources (shared between the
+    assignments that have the same sources; nothing may change them). Findings are left
+    empty: they are added from the report, after the project config applied to them.
+
+    The same values as ``snapshot(report)`` of the report with the resolution and merged
+    settings (:meth:`solver.results.Builder.resolution`, :meth:`solver.settings.Plan.fill`).
+    """
+    side, n, atoms = ctx.side, ctx.n, ctx.atoms
+    tags: dict[int, list[str]] = {}
+    holders: dict[int, list[int]] = {}  # tag id -> machine ids
+    for row in atoms.get("has_tag", []):
+        m_id, t_id = int(row[0]), int(row[1])  # type: ignore[arg-type]
+        tags.setdefault(m_id, []).append(n(t_id))
+        holders.setdefault(t_id, []).append(m_id)
+    by_name = {n(m): ts for m, ts in tags.items()}
+    machines: dict[str, tuple[str, tuple[str, ...]]] = {
+        name: (mdef.machineClass, tuple(sorted(set(by_name.get(name, ())))))
+        for name, mdef in ctx.inv.machines.items()
+    }
+    instances: dict[str, tuple[str, bool]] = {}
+    for info in side.instances:
+        ref = side.module(info.module).ref
+        instances[info.name] = (_module_name(ref.name, ref.input), info.enabled)
+    # (instance id, role id) -> machine id -> reasons ("explicit", "tag <name>")
+    grouped: dict[tuple[int, int], dict[int, list[str]]] = {}
+    for row in atoms.get("shown_explicit", []):
+        key = (int(row[0]), int(row[1]))  # type: ignore[arg-type]
+        grouped.setdefault(key, {})[int(row[2])] = ["explicit"]  # type: ignore[arg-type]
+    for row in atoms.get("selects", []):
+        i, r, t = int(row[0]), int(row[1]), int(row[2])  # type: ignore[arg-type]
+        text = f"tag {n(t)}"
+        group = grouped.setdefault((i, r), {})
+        for m in holders.get(t, ()):
+            vias = group.get(m)
+            if vias is None:
+                group[m] = [text]
+            else:
+                vias.append(text)
+    legacy = plan.legacy if plan is not None else {}
+    held: dict[str, list[tuple[str, str, str]]] = {}  # machine -> (instance, module, role)
+    if legacy:
+        for (i, r), group in grouped.items():
+            info = side.instance(i)
+            item = (info.name, side.module(info.module).ref.name, n(r))
+            for m in group:
+                held.setdefault(n(m), []).append(item)
+        for items in held.values():
+            items.sort(key=lambda x: (x[0], x[2]))  # (instance, role), as a resolution
+    reasons_of: dict[tuple[str, ...], tuple[str, ...]] = {}
+    assignments: dict[Key, Assigned] = {}
+    for (i, r), group in grouped.items():
+        info = side.instance(i)
+        iname, role = info.name, n(r)
+        module = side.module(info.module).ref.name
+        # the sources when they do not depend on the machine (no per-machine or per-tag
+        # settings in this role): merged once for the whole role
+        fixed: dict[str, Any] | None = None
+        per_machine = False
+        if plan is not None:
+            rs = None if iname in legacy else plan.current.get((iname, role))
+            if iname in legacy or (rs is not None and (rs.tags or rs.machines)):
+                per_machine = True
+            else:
+                fixed = plan.shared([rs.role] if rs is not None and rs.role is not None else [])
+        for m, vias in group.items():
+            machine = n(m)
+            if len(vias) == 1:
+                one = (vias[0],)
+                reasons = reasons_of.setdefault(one, one)
+            else:
+                reasons = tuple(sorted(set(vias)))
+            value = fixed
+            if per_machine:
+                assert plan is not None
+                ts = [v[4:] for v in vias if v.startswith("tag ")]
+                srcs = plan.sources_of(machine, iname, role, module, ts, held.get(machine, ()))
+                value = plan.shared(srcs)
+            assignments[(iname, role, machine)] = (reasons, value)
+    return Snapshot(machines=machines, instances=instances, assignments=assignments)
 
 
 def compare(
@@ -338,6 +423,9 @@ def _memberships_and_settings(base: Snapshot, target: Snapshot, out: Diff) -> No
     for key, vb_sb in new.items():
         if key not in old:
             members.append(Membership(*key, change="added", via=vb_sb[0]))
+    # merged settings are shared between assignments (see `view`): compare each pair of
+    # objects once
+    same: dict[tuple[int, int], bool] = {}
     for key, (va, sa) in old.items():
         other = new.get(key)
         if other is None:
@@ -346,7 +434,11 @@ def _memberships_and_settings(base: Snapshot, target: Snapshot, out: Diff) -> No
         vb, sb = other
         if va != vb:
             members.append(Membership(*key, change="reason", via=vb, old_via=va))
-        if sa != sb:
+        pair = (id(sa), id(sb))
+        equal = same.get(pair)
+        if equal is None:
+            equal = same[pair] = sa == sb
+        if not equal:
             instance, role, machine = key
             settings.extend(
                 SettingChange(machine, instance, role, path, o, n, po, pn, _is_secret(segs))
@@ -442,7 +534,8 @@ class FileMap:
         return message.replace(root + os.sep, self.shown + os.sep if self.shown else "")
 
 
-def _finding(d: Diagnostic, files: FileMap) -> Finding:
+def finding(d: Diagnostic, files: FileMap) -> Finding:
+    """`d` as a finding of the comparison, its file names and message mapped by `files`."""
     loc = d.location
     return Finding(
         code=d.code,

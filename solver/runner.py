@@ -39,6 +39,7 @@ def execute(args: RunArgs) -> Report:
         select=args.select,
         ignore_codes=args.ignore_codes,
         no_nix=args.no_nix,
+        view=args.view,
     )
     path = args.paths[0] if args.paths else None
     done = check_with(path, opts, timings)

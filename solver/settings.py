@@ -52,7 +52,7 @@ from solver.facts import InstanceInfo, SideTable
 from solver.fix.schema import fix_args, fix_hint
 from solver.location import Locator, Path, format_path
 from solver.model import Inventory, Settings
-from solver.report import Assignment, MachineResolution, Resolution
+from solver.report import Assignment, Resolution
 
 PRIO_MIN, PRIO_MAX = -(2**31), 2**31 - 1  # clingo's integers
 DEFAULT_PRIO = 100
@@ -259,6 +259,7 @@ class Plan:
         self.legacy: dict[str, _LegacySources] = {}
         self._out: list[str] = []
         self._cache: dict[tuple[int, ...], bytes] = {}
+        self._shared: dict[tuple[int, ...], dict[str, Any]] = {}
 
     # -- ids --------------------------------------------------------------------------
     def path_id(self, keys: tuple[str, ...]) -> int:
@@ -526,46 +527,68 @@ class Plan:
     # -- after the solve: merged values -------------------------------------------------
     def fill(self, resolution: Resolution) -> None:
         for mres in resolution.machines.values():
+            held = [(x.instance, x.module.name, x.role) for x in mres.assignments]
             for a in mres.assignments:
-                if a.instance in self.legacy:
-                    _set(a, self._legacy_value(mres, a.module.name))
-                    continue
-                rs = self.current.get((a.instance, a.role))
-                if rs is None:
-                    _set(a, {})
-                    continue
-                srcs: list[Source] = []
-                if rs.tags:
-                    tags = sorted(
-                        (v.tag for v in a.via if v.kind == "tag" and v.tag in rs.tags),
-                        reverse=True,
-                    )
-                    srcs += [rs.tags[t] for t in tags if t]
-                ms = rs.machines.get(mres.name)
-                if ms is not None:
-                    srcs.append(ms)
-                if rs.role is not None:
-                    srcs.append(rs.role)
+                tags = [v.tag for v in a.via if v.kind == "tag" and v.tag]
+                srcs = self.sources_of(mres.name, a.instance, a.role, a.module.name, tags, held)
                 _set(a, self._merged(srcs) if srcs else {})
 
-    def _legacy_value(self, mres: MachineResolution, module: str) -> dict[str, Any]:
-        """The value of `clan.<module>` on the machine: every instance of the module that
-        the machine is in writes it."""
-        machine = mres.name
+    def sources_of(
+        self,
+        machine: str,
+        instance: str,
+        role: str,
+        module: str,
+        tags: Iterable[str],
+        held: Iterable[tuple[str, str, str]],
+    ) -> list[Source]:
+        """The settings sources of `machine` in (`instance`, `role`), in merge order:
+        `tags` are the tags it holds the role through, `held` every (instance, module,
+        role) the machine holds, in (instance, role) order (a legacy instance's value is
+        written by every instance of its module that the machine is in)."""
+        if instance in self.legacy:
+            return self._legacy_sources(machine, module, held)
+        rs = self.current.get((instance, role))
+        if rs is None:
+            return []
         srcs: list[Source] = []
-        for a in sorted(mres.assignments, key=lambda x: x.instance, reverse=True):
-            ls = self.legacy.get(a.instance)
-            if ls is None or a.module.name != module:
+        if rs.tags:
+            srcs += [rs.tags[t] for t in sorted((t for t in tags if t in rs.tags), reverse=True)]
+        ms = rs.machines.get(machine)
+        if ms is not None:
+            srcs.append(ms)
+        if rs.role is not None:
+            srcs.append(rs.role)
+        return srcs
+
+    def _legacy_sources(
+        self, machine: str, module: str, held: Iterable[tuple[str, str, str]]
+    ) -> list[Source]:
+        """The sources of `clan.<module>` on the machine: every instance of the module
+        that the machine is in writes it."""
+        srcs: list[Source] = []
+        for instance, mod, role in sorted(held, key=lambda x: x[0], reverse=True):
+            ls = self.legacy.get(instance)
+            if ls is None or mod != module:
                 continue
             if ls.instance is not None and ls.instance not in srcs:
                 srcs.append(ls.instance)
             ms = ls.machines.get(machine)
             if ms is not None and ms not in srcs:
                 srcs.append(ms)
-            rsrc = ls.roles.get(a.role)
+            rsrc = ls.roles.get(role)
             if rsrc is not None and rsrc not in srcs:
                 srcs.append(rsrc)
-        return self._merged(srcs)
+        return srcs
+
+    def shared(self, srcs: list[Source]) -> dict[str, Any]:
+        """The merged value of `srcs`, one object per distinct source list (callers must
+        not change it): for comparisons (``diff``), which only read values."""
+        key = tuple(s.id for s in srcs)
+        got = self._shared.get(key)
+        if got is None:
+            got = self._shared[key] = self._merged(srcs) if srcs else {}
+        return got
 
     def _merged(self, srcs: list[Source]) -> dict[str, Any]:
         """The merged value of `srcs` (in definition order): a fresh object each time,

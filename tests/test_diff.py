@@ -459,3 +459,85 @@ def test_nix_clan_importing_a_file_beside_its_folder(repo: Path) -> None:
     (repo / "shared" / "machines.nix").write_text("{ c = { }; }\n")
     code, d = run_json("HEAD", "--clan", "cn")
     assert [(m["machine"], m["change"]) for m in d["memberships"]] == [("c", "removed")]
+
+
+# --- the base is not checked when it reads the same files as the target -----------------
+
+
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The clan folders `diff` checks (one process: no fork)."""
+    import solver.commands.diff as diff_cmd
+
+    monkeypatch.setenv("INVENTORY_SOLVER_DIFF_SERIAL", "1")
+    seen: list[str] = []
+    real = diff_cmd._check
+
+    def counted(path: str, kw: dict[str, Any], view: Any = None, plain: bool = False) -> Any:
+        seen.append(path)
+        return real(path, kw, view, plain)
+
+    monkeypatch.setattr(diff_cmd, "_check", counted)
+    return seen
+
+
+@pytest.mark.parametrize("clan", ["cj", "cn"])
+def test_an_unchanged_clan_is_checked_once(
+    repo: Path, checks: list[str], clan: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from solver import cache
+
+    (repo / "notes.txt").write_text("an uncommitted file the clan does not read\n")
+    # an earlier run of this process (the language server, tests) left its state
+    monkeypatch.setattr(cache.RUN, "unrecorded", True)
+    code, out = run("HEAD", "--clan", clan)
+    assert code == 0
+    assert "No changes to roles, settings or findings." in out
+    assert len(checks) == 1
+
+
+def test_a_change_in_an_imported_file_is_compared(repo: Path, checks: list[str]) -> None:
+    # the machines are in a file the clan imports; only that file changes
+    (repo / "cn" / "clan.nix").write_text(
+        BASE_NIX.replace(
+            'inventory.machines = {\n    a = { tags = [ "web" ]; };\n    b = { };\n  };',
+            "inventory.machines = import ./machines.nix;",
+        )
+    )
+    (repo / "cn" / "machines.nix").write_text('{ a = { tags = [ "web" ]; }; b = { }; }\n')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "split")
+    code, out = run("HEAD", "--clan", "cn")
+    assert code == 0 and "No changes" in out and len(checks) == 1
+    (repo / "cn" / "machines.nix").write_text(
+        '{ a = { tags = [ "web" ]; }; b = { tags = [ "web" ]; }; }\n'
+    )
+    checks.clear()
+    code, d = run_json("HEAD", "--clan", "cn")
+    assert code == 0 and len(checks) == 2
+    assert d["machines"]["changed"] == [{"name": "b", "tagsAdded": ["web"], "tagsRemoved": []}]
+    assert [(m["machine"], m["change"]) for m in d["memberships"]] == [("b", "added")]
+
+
+@pytest.mark.parametrize("where", ["base", "target"])
+def test_a_flake_lock_on_one_side_only_is_compared(
+    repo: Path, checks: list[str], where: str
+) -> None:
+    # flake.lock picks the catalogue; looking for it is not a read the clan's record has
+    lock = repo / "cj" / "flake.lock"
+    lock.write_text('{"nodes": {"root": {"inputs": {}}}, "root": "root", "version": 7}\n')
+    if where == "base":
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "lock")
+        lock.unlink()
+    code, _ = run("HEAD", "--clan", "cj")
+    assert code == 0 and len(checks) == 2
+
+
+def test_an_unchanged_clan_that_cannot_be_read_still_exits_2(repo: Path, checks: list[str]) -> None:
+    (repo / "cj" / "inventory.json").write_text('{"machines": {"a": ')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "broken")
+    res = CliRunner().invoke(get_cli(), ["diff", "HEAD", "--clan", "cj"])
+    assert res.exit_code == 2
+    assert "cannot be read at working tree" in res.output

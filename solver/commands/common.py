@@ -139,6 +139,7 @@ class RunArgs:
     ignore_codes: tuple[str, ...] = ()  # --ignore codes
     extra: dict[str, Any] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)  # the tags machines carry (set by execute)
+    view: Callable[[Any, Any], None] | None = None  # solver.api.Options.view
 
 
 def fail_unusable(exc: InputError, fmt: str = "text", color: bool = False) -> None:

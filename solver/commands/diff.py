@@ -147,7 +147,7 @@ class Side:
         return {"rev": self.rev or "working tree", "commit": self.commit}
 
 
-def _check(path: str, kw: dict[str, Any]) -> Any:
+def _check(path: str, kw: dict[str, Any], view: Any = None, plain: bool = False) -> Any:
     from solver.runner import execute
 
     select, ignore_codes = code_selection(kw.get("select", ()), kw.get("ignore_codes", ()))
@@ -160,8 +160,9 @@ def _check(path: str, kw: dict[str, Any]) -> Any:
             rules=tuple(kw.get("rules", ())),
             config_file=kw.get("config_file"),
             no_cache=True,
-            resolve=True,
-            settings=True,
+            resolve=not plain,
+            settings=not plain,
+            view=view,
         )
     )
 
@@ -197,13 +198,46 @@ def _prepare(side: Side, repo: str, rel: str, tmp: str) -> tuple[str | None, Any
 
 
 def _snapshot_at(side: Side, clan: str | None, files: Any, kw: dict[str, Any]) -> Any:
-    from solver.changes import Snapshot, snapshot
+    from solver.changes import Snapshot, finding, view
     from solver.errors import InputError
 
     if clan is None:
         return Snapshot()
+    got: list[Snapshot] = []
     try:
-        return snapshot(_check(clan, kw), files)
+        # the comparison's data straight from the atoms (no resolution objects); the
+        # findings from the report, after the project config applied to them
+        report = _check(clan, kw, lambda ctx, plan: got.append(view(ctx, plan)))
+    except InputError:
+        click.echo(
+            f"inventory-solver: the clan cannot be read at {side.describe()['rev']}:", err=True
+        )
+        raise
+    snap = got[0] if got else Snapshot()
+    snap.findings = [finding(d, files) for d in report.diagnostics]
+    return snap
+
+
+def _reads(clan: str) -> list[tuple[str, list[Any]]]:
+    """What reading the clan at `clan` reads (its reader's record, by root); nothing when
+    it cannot be read (the check then says why)."""
+    from solver.errors import InputError
+    from solver.files import find_root
+    from solver.read import load
+
+    try:
+        loaded = load(clan)
+    except InputError:
+        return []
+    return [(find_root(clan), loaded.reads)] if loaded.reads else []
+
+
+def _plain_check(side: Side, clan: str, kw: dict[str, Any]) -> None:
+    """`check` of one side without the resolution: only its errors matter (exit 2)."""
+    from solver.errors import InputError
+
+    try:
+        _check(clan, kw, plain=True)
     except InputError:
         click.echo(
             f"inventory-solver: the clan cannot be read at {side.describe()['rev']}:", err=True
@@ -211,22 +245,98 @@ def _snapshot_at(side: Side, clan: str | None, files: Any, kw: dict[str, Any]) -
         raise
 
 
+def same_inputs(
+    reads: list[tuple[str, list[Any]]], target_root: str, base_root: str, rel: str
+) -> bool:
+    """Whether the base's files give the readers exactly what the target's gave them:
+    every file read, folder listed, path probed or refused (`reads`: the records of the
+    target's check, :func:`solver.cache.note_reads`) comes out the same under
+    `base_root`, and so does the search for the ``flake.lock`` that picks the catalogue.
+    The two sides are then the same clan and the base need not be checked. Records of
+    folders outside the target (a clan-core in the Nix store, named by that same
+    flake.lock) are the same for both sides; a reader confined to anything but the
+    target's root (a nested repository) gives no answer here (False)."""
+    from solver.files import Entry, Files
+
+    t_root, b_root = os.path.realpath(target_root), os.path.realpath(base_root)
+
+    def inside(path: str) -> bool:
+        return path == t_root or path.startswith(t_root + os.sep)
+
+    def mapped(path: str) -> str:
+        return b_root + path[len(t_root) :] if inside(path) else path
+
+    if not reads:
+        return False
+    for root, entries in reads:
+        if not inside(root):
+            continue
+        if root != t_root:
+            return False
+        moved = [Entry(e.kind, mapped(e.path), e.digest) for e in entries]
+        if not Files(b_root).still_valid(moved):
+            return False
+    # solver.catalogue.source.find_lock: the nearest flake.lock from the clan upward
+    here = os.path.join(t_root, rel) if rel else t_root
+    while True:
+        a, b = os.path.join(here, "flake.lock"), mapped(os.path.join(here, "flake.lock"))
+        if os.path.isfile(a) != os.path.isfile(b):
+            return False
+        if os.path.isfile(a):
+            with open(a, "rb") as fa, open(b, "rb") as fb:
+                return fa.read() == fb.read()
+        if here == t_root or os.path.dirname(here) == here:
+            return True
+        here = os.path.dirname(here)
+
+
+def parallel() -> bool:
+    """Whether to check the base in a forked child while this process checks the target:
+    only when the CPUs are not all busy (fewer runnable processes over the last minute
+    than CPUs); on a saturated machine the two checks would only take turns, and the
+    child's sending of its data back is extra work. ``INVENTORY_SOLVER_DIFF_SERIAL=1``
+    never forks, ``=0`` always does (where fork exists)."""
+    forced = os.environ.get("INVENTORY_SOLVER_DIFF_SERIAL")
+    if not hasattr(os, "fork") or (forced and forced != "0"):
+        return False
+    if forced == "0":
+        return True
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    if cpus < 2:
+        return False
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return True
+    return load < cpus
+
+
 def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str, Any]) -> Any:
-    """(base snapshot, target snapshot). The base is checked in a forked child while this
-    process checks the target (two checks in about the time of one on two cores); the
-    child sends back the snapshot's plain data. Without fork, or when the child fails, the
+    """(base snapshot, target snapshot). When a CPU is free (:func:`parallel`), the base
+    is checked in a forked child while this process checks the target (two checks in
+    about the time of one on two cores); the child sends back the snapshot's plain data. Without fork, or when the child fails, the
     base is checked here (which also gives the usual messages for unusable input)."""
     from solver.changes import Snapshot
 
     base_clan, base_files = _prepare(base, repo, rel, tmp)
     target_clan, target_files = _prepare(target, repo, rel, tmp)
-    pid = -1
-    rfd = -1
     if (
         base_clan is not None
-        and hasattr(os, "fork")
-        and not os.environ.get("INVENTORY_SOLVER_DIFF_SERIAL")
+        and target_clan is not None
+        and target_files.root is not None
+        and base_files.root is not None
+        and same_inputs(_reads(target_clan), target_files.root, base_files.root, rel)
     ):
+        # the same files: the same clan, and no change. The target is still checked
+        # (without the resolution), so that a clan that cannot be used says so as usual.
+        _plain_check(target, target_clan, kw)
+        return Snapshot(), Snapshot()
+    pid = -1
+    rfd = -1
+    if base_clan is not None and parallel():
         rfd, wfd = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -248,7 +358,26 @@ def _both(base: Side, target: Side, repo: str, rel: str, tmp: str, kw: dict[str,
                 os._exit(status)
         os.close(wfd)
     try:
-        new = _snapshot_at(target, target_clan, target_files, kw)
+        from solver import cache
+
+        # what the target's check reads (solver.cache.note_reads): its records, and
+        # whether a reader kept none
+        seen = len(cache.RUN.reads)
+        before, cache.RUN.unrecorded = cache.RUN.unrecorded, False
+        try:
+            new = _snapshot_at(target, target_clan, target_files, kw)
+        finally:
+            unrecorded = cache.RUN.unrecorded
+            cache.RUN.unrecorded = before or unrecorded
+        if (
+            base_clan is not None
+            and target_clan is not None
+            and not unrecorded
+            and target_files.root is not None
+            and base_files.root is not None
+            and same_inputs(cache.RUN.reads[seen:], target_files.root, base_files.root, rel)
+        ):
+            return new, new  # the same files: the same clan (the child, if any, is killed)
         old: Snapshot | None = None
         if pid > 0:
             with os.fdopen(rfd, "rb") as fh:
