@@ -27,9 +27,14 @@ if TYPE_CHECKING:
     from solver.config import Config
     from solver.facts import SideTable
     from solver.findings.context import Context
+    from solver.location import Locator, Path
     from solver.model import Inventory
     from solver.policy_source import Source
+    from solver.results import Builder
     from solver.settings import Plan
+    from solver.solve import Term
+
+    Atoms = dict[str, list[tuple[Term, ...]]]
     from solver.suppress import Selection
 
 
@@ -154,12 +159,9 @@ def prepare(loaded: Loaded, opts: Options, catalogue: Catalogue | None = None) -
         from solver import facts as facts_mod
         from solver import settings as settings_mod
 
-        opaque = [
-            tuple(d.args["inventory_path"])
-            for d in loaded.notes
-            if d.code == "opaque-value" and d.args.get("membership")
-        ]
-        facts, side = facts_mod.build(inv, catalogue, opaque, _unread_local(loaded))
+        facts, side = facts_mod.build(
+            inv, catalogue, opaque_membership(loaded), _unread_local(loaded)
+        )
         settings_plan = settings_mod.plan(inv, catalogue, side, loaded.locator)
     return Program(inv, diags, catalogue, side, settings_plan, facts, settings_plan.facts, stand_in)
 
@@ -178,20 +180,7 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
 
             # read once here; parsed, checked and run in a child process (policy.solve)
             sources = policy.read(opts.rules)
-    from solver.results import Builder
-
-    make_builder = partial(
-        Builder,
-        inv,
-        side,
-        loaded.locator,
-        catalogue_names={
-            "service": catalogue.names("service"),
-            "legacy": catalogue.names("legacy"),
-        },
-        module_inputs=catalogue.inputs("service"),
-        settings=settings_plan,
-    )
+    make_builder = builder_factory(inv, side, loaded.locator, catalogue, settings_plan)
     policy_diags: list[Diagnostic] = []
     with t.phase("solve"):
         if sources:
@@ -234,6 +223,36 @@ def _run(loaded: Loaded, opts: Options, catalogue: Catalogue | None) -> Report:
 
     return make_report(
         resolution or empty_resolution(), diags, loaded.files, coverage=coverage_of(loaded)
+    )
+
+
+def opaque_membership(loaded: Loaded) -> list[Path]:
+    """The inventory paths whose value decides role membership but was not evaluated
+    (``opaque-value`` notes of the reader): facts.py marks them."""
+    return [
+        tuple(d.args["inventory_path"])
+        for d in loaded.notes
+        if d.code == "opaque-value" and d.args.get("membership")
+    ]
+
+
+def builder_factory(
+    inv: Inventory, side: SideTable, locator: Locator, catalogue: Catalogue, plan: Plan
+) -> Callable[[Atoms], Builder]:
+    """The results builder of one run, waiting only for the solver's atoms."""
+    from solver.results import Builder
+
+    return partial(
+        Builder,
+        inv,
+        side,
+        locator,
+        catalogue_names={
+            "service": catalogue.names("service"),
+            "legacy": catalogue.names("legacy"),
+        },
+        module_inputs=catalogue.inputs("service"),
+        settings=plan,
     )
 
 

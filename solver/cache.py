@@ -371,19 +371,13 @@ def _read_regular(path: str, cap: int, follow: bool = True) -> bytes | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
             raise _NotCacheable(path)
-        chunks = []
-        left = st.st_size + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 24))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
+        from solver.files import read_at_most
+
+        data = read_at_most(fd, st.st_size)
     except OSError:
         return None
     finally:
         os.close(fd)
-    data = b"".join(chunks)
     if len(data) > cap:
         raise _NotCacheable(path)
     return data

@@ -194,17 +194,9 @@ class Files:
                     f"is {st.st_size // (1024 * 1024)} MiB; inventory-solver reads at most "
                     f"{self.max_bytes // (1024 * 1024)} MiB",
                 )
-            chunks: list[bytes] = []
-            left = self.max_bytes + 1
-            while left > 0:
-                chunk = os.read(fd, min(left, 1 << 20))
-                if not chunk:
-                    break
-                chunks.append(chunk)
-                left -= len(chunk)
+            data = read_at_most(fd, self.max_bytes)
         finally:
             os.close(fd)
-        data = b"".join(chunks)
         if len(data) > self.max_bytes:
             raise Refused(path, f"is larger than {self.max_bytes // (1024 * 1024)} MiB")
         return data
@@ -271,3 +263,18 @@ class Files:
             if (_digest(now) if isinstance(now, bytes) else now) != e.digest:
                 return False
         return True
+
+
+def read_at_most(fd: int, limit: int) -> bytes:
+    """At most ``limit + 1`` bytes of the open file `fd`: one byte more than the limit, so
+    that the caller can tell a file that is too large (whatever its size said) from one
+    that fits."""
+    chunks: list[bytes] = []
+    left = limit + 1
+    while left > 0:
+        chunk = os.read(fd, min(left, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)

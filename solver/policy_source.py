@@ -234,15 +234,9 @@ def scan(text: str) -> Scanned:
 
 # -- reading -----------------------------------------------------------------------------------
 def _read_fd(fd: int, shown: str, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    left = limit + 1
-    while left > 0:
-        chunk = os.read(fd, min(left, 1 << 20))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        left -= len(chunk)
-    data = b"".join(chunks)
+    from solver.files import read_at_most
+
+    data = read_at_most(fd, limit)
     if len(data) > limit:
         raise error(f"the policy file is larger than {limit // (1024 * 1024)} MiB; not read", shown)
     return data

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from solver.commands.common import EXIT_OK, guard, one_path, write_output
+from solver.commands.common import EXIT_OK, catalogue_options, guard, one_path, write_output
 from solver.errors import InputError
 
 TYPE_CHECKING = False
@@ -79,24 +79,7 @@ def _build(args: tuple[str, ...], output: str | None, revision: str | None) -> i
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default=None)
-@click.option(
-    "--modules",
-    "modules",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Extra module catalogue file (TOML or JSON); repeatable.",
-)
-@click.option(
-    "--clan-core",
-    "clan_core",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Read the module catalogue from this clan-core checkout.",
-)
-@click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None)
-@click.option(
-    "--no-nix", "no_nix", is_flag=True, help="Never run `nix` to locate the pinned clan-core."
-)
+@catalogue_options
 @click.option(
     "--revision",
     default=None,

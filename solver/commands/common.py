@@ -31,8 +31,9 @@ def check_policy_timeout(
     return value
 
 
-def input_options(f: F) -> F:
-    """--modules, --clan-core, --no-nix, --rules, --config, --eval, --no-cache, --timings."""
+def catalogue_options(f: F) -> F:
+    """--modules, --clan-core, --no-nix, --config: where the module catalogue and the
+    project config come from (every command that reads a clan's catalogue)."""
     opts = [
         click.option(
             "--modules",
@@ -57,19 +58,29 @@ def input_options(f: F) -> F:
             "metadata --offline` is asked when its source is not found in the store).",
         ),
         click.option(
-            "--rules",
-            "rules",
-            multiple=True,
-            type=click.Path(dir_okay=False),
-            help="User policy file (.lp); repeatable.",
-        ),
-        click.option(
             "--config",
             "config_file",
             type=click.Path(dir_okay=False),
             default=None,
             help="Project config file (default: inventory-solver.toml or pyproject.toml, "
             "searched from the current directory upward).",
+        ),
+    ]
+    for opt in reversed(opts):
+        f = opt(f)
+    return f
+
+
+def input_options(f: F) -> F:
+    """The catalogue options (:func:`catalogue_options`), --rules, --eval, --no-cache,
+    --timings, --policy-timeout."""
+    opts = [
+        click.option(
+            "--rules",
+            "rules",
+            multiple=True,
+            type=click.Path(dir_okay=False),
+            help="User policy file (.lp); repeatable.",
         ),
         click.option(
             "--eval",
@@ -89,7 +100,7 @@ def input_options(f: F) -> F:
     ]
     for opt in reversed(opts):
         f = opt(f)
-    return f
+    return catalogue_options(f)
 
 
 def code_options(f: F) -> F:

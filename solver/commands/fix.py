@@ -15,7 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from solver.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_UNUSABLE, guard, one_path
+from solver.commands.common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    catalogue_options,
+    guard,
+    one_path,
+)
 
 if TYPE_CHECKING:
     from solver.fix.actions import Repair
@@ -58,27 +65,7 @@ def _codes(
     show_default=True,
     help="diff: a unified diff; json: the edits as data (for editors).",
 )
-@click.option(
-    "--modules",
-    "modules",
-    multiple=True,
-    type=click.Path(dir_okay=False),
-    help="Extra module catalogue file (TOML or JSON); repeatable.",
-)
-@click.option(
-    "--clan-core",
-    "clan_core",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Read the module catalogue from this clan-core checkout.",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Project config file (default: searched from the current directory upward).",
-)
+@catalogue_options
 def command(
     paths: tuple[str, ...],
     do_apply: bool,
@@ -86,6 +73,7 @@ def command(
     fmt: str,
     modules: tuple[str, ...],
     clan_core: str | None,
+    no_nix: bool,
     config_file: str | None,
 ) -> None:
     """Show the smallest set of edits that removes the errors of the inventory at PATH
@@ -94,7 +82,7 @@ def command(
     path = paths[0] if paths else None
 
     def go() -> int:
-        return run_fix(path, do_apply, select, fmt, modules, clan_core, config_file)
+        return run_fix(path, do_apply, select, fmt, modules, clan_core, config_file, no_nix)
 
     guard(go)
 
@@ -107,6 +95,7 @@ def run_fix(
     modules: tuple[str, ...] = (),
     clan_core: str | None = None,
     config_file: str | None = None,
+    no_nix: bool = False,
 ) -> int:
     from solver.api import CheckOptions, Options, find_config
     from solver.errors import InputError
@@ -123,6 +112,7 @@ def run_fix(
         modules=[*cfg.modules, *modules],
         rules=list(cfg.rules),
         clan_core=clan_core or cfg.clan_core,
+        no_nix=no_nix,
         clan_path=path or ".",
     )
     loaded = load(path)

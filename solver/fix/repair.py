@@ -661,12 +661,12 @@ def _prepare(
     no `instance/1` fact, no roles)."""
     from solver import facts as facts_mod
     from solver import settings as settings_mod
-    from solver.api import _unread_local
+    from solver.api import _unread_local, opaque_membership
     from solver.catalogue import load as load_catalogue
     from solver.catalogue.source import choose
     from solver.model import validate
 
-    chosen = choose(opts.clan_core, opts.clan_path)
+    chosen = choose(opts.clan_core, opts.clan_path, allow_nix=not opts.no_nix)
     catalogue = load_catalogue(
         opts.modules, [*loaded.modules, *opts.extra_modules], base=chosen.catalogue
     ).with_core_inputs(loaded.clan_core_inputs)
@@ -675,12 +675,9 @@ def _prepare(
     if synth:
         data = {**data, "instances": {**data["instances"], **synth}}
     inv, diags = validate(data, loaded.locator)
-    opaque = [
-        tuple(d.args["inventory_path"])
-        for d in loaded.notes
-        if d.code == "opaque-value" and d.args.get("membership")
-    ]
-    program, side = facts_mod.build(inv, catalogue, opaque, _unread_local(loaded))
+    program, side = facts_mod.build(
+        inv, catalogue, opaque_membership(loaded), _unread_local(loaded)
+    )
     plan = settings_mod.plan(inv, catalogue, side, loaded.locator)
     if synth:
         fake = {f"instance({i})." for i, x in enumerate(side.instances, 1) if x.name in synth}
@@ -885,25 +882,12 @@ class _Setup:
 
 
 def _setup(loaded: Loaded, opts: Options, select: frozenset[str] | None) -> _Setup:
-    from functools import partial
-
-    from solver.results import Builder
+    from solver.api import builder_factory
     from solver.solve import solve
 
     inv, model_diags, catalogue, program, side, plan = _prepare(loaded, opts)
     base = solve(program, resolve=False, consts=[("fanout_limit", str(int(opts.fanout_limit)))])
-    make_builder = partial(
-        Builder,
-        inv,
-        side,
-        loaded.locator,
-        catalogue_names={
-            "service": catalogue.names("service"),
-            "legacy": catalogue.names("legacy"),
-        },
-        module_inputs=catalogue.inputs("service"),
-        settings=plan,
-    )
+    make_builder = builder_factory(inv, side, loaded.locator, catalogue, plan)
 
     def wanted(d: Diagnostic) -> bool:
         return d.code in select if select is not None else d.severity == "error"
